@@ -1,0 +1,49 @@
+# Two set-up commands on a fresh machine: `make plan` and `make test`. Each installs what it needs.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+STACK ?= dev
+PY := .venv/bin/python
+
+.PHONY: deps system-deps plan plan-json plan-update lint test unit bench clean
+
+# Python toolchain: uv (installed with pip when missing) and the locked dependencies.
+.venv/.synced: pyproject.toml uv.lock
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	uv sync --frozen --quiet
+	@touch $@
+
+deps: .venv/.synced
+
+# slapd, ldap-utils and PostgreSQL 15 for the integration tests (apt, no daemons started).
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+## plan: the offline change plan of STACK (default dev); no CLI, no credentials.
+plan: deps
+	@$(PY) -m offline_plan --stack $(STACK)
+
+plan-json: deps
+	@$(PY) -m offline_plan --stack $(STACK) --json
+
+## plan-update: rewrite stacks/plans/<stack>.txt for every stack (commit the result).
+plan-update: deps
+	@$(PY) -m offline_plan --write
+
+lint: deps
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+
+## test: lint, type checks and every test (unit, provider, integration).
+test: deps system-deps lint
+	@rc=0; .venv/bin/pytest $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
+
+unit: deps
+	.venv/bin/pytest -m "not integration" $(PYTEST_ARGS)
+
+bench: deps
+	$(PY) bench/plan_overhead.py
+
+clean:
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

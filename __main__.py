@@ -1,0 +1,38 @@
+"""Okta LDAP Interface -> Immuta Query Engine: one stack per environment."""
+
+import pulumi
+
+from components.okta_bind_accounts import BindAccountsArgs, OktaBindAccounts
+from components.okta_mfa_policy import MfaSignOnPolicy, MfaSignOnPolicyArgs
+from components.pulumi_config import load_current_settings
+from components.settings import Consumer, SettingsError
+
+try:
+    settings = load_current_settings()
+except SettingsError as exc:  # before any resource is registered
+    raise pulumi.RunError(str(exc)) from None
+
+directory = settings.directory
+bind_accounts = OktaBindAccounts(
+    "ldap-bind-accounts",
+    BindAccountsArgs(accounts=settings.bind_accounts, directory=directory),
+)
+mfa = MfaSignOnPolicy(
+    "mfa-sign-on",
+    MfaSignOnPolicyArgs(settings=settings.mfa, exempt_user_ids=bind_accounts.user_ids),
+)
+
+pulumi.export("ldapHost", directory.host)
+pulumi.export("ldapPort", directory.port)
+pulumi.export("ldapTransport", directory.transport)
+pulumi.export("ldapUserBaseDn", directory.users_base_dn)
+pulumi.export("ldapGroupBaseDn", directory.groups_base_dn)
+pulumi.export(
+    "bindDns",
+    {c.value: bind_accounts.for_consumer(c).bind_dn for c in Consumer},
+)
+pulumi.export(
+    "bindAccountIds",
+    {c.value: bind_accounts.for_consumer(c).user_id for c in Consumer},
+)
+pulumi.export("mfaPolicyId", mfa.policy_id)

@@ -1,0 +1,430 @@
+"""Stack settings: stack config in, validated immutable models out (pure, no resources).
+
+Every project key is declared in `Pulumi.yaml` with the same default as here; a test keeps
+the two in step. The Okta org comes from the Okta provider's own `okta:orgName` and
+`okta:baseUrl`, so it is never typed twice.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+
+from components.ldap_names import OKTA_DOMAINS, LdapDirectory, Transport, okta_ldap_directory
+
+PROJECT = "okta-ldap-immuta"
+OKTA_ORG_KEY = "okta:orgName"
+OKTA_DOMAIN_KEY = "okta:baseUrl"
+SECRET_KEYS: frozenset[str] = frozenset(
+    {"immutaBindPassword", "queryEngineBindPassword", "sharedBindPassword"}
+)
+OKTA_LOGIN_MAX = 100
+PASSWORD_MIN, PASSWORD_MAX = 12, 128
+_ORG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_GROUP_ID_RE = re.compile(r"^00g[A-Za-z0-9]{17}$")
+_HOSTNAME_RE = re.compile(
+    r"^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$"
+)
+
+
+class Consumer(StrEnum):
+    """Who binds to the LDAP Interface with a service account."""
+
+    IMMUTA = "immuta"  # Immuta's LDAP IAM (user and group sync)
+    QUERY_ENGINE = "queryEngine"  # PostgreSQL search+bind on every Query Engine login
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad config value: its key, the value (None when secret) and what is allowed."""
+
+    key: str
+    message: str
+    value: Any = None
+    secret: bool = False
+
+    def __str__(self) -> str:
+        if self.secret:
+            return f"{self.key} = [secret]: {self.message}"
+        if self.value is None:
+            return f"{self.key}: {self.message}"
+        text = json.dumps(self.value, ensure_ascii=False)
+        shown = text if len(text) <= 80 else text[:77] + "..."
+        return f"{self.key} = {shown}: {self.message}"
+
+
+class SettingsError(ValueError):
+    """Stack config that cannot be deployed; lists every problem found, secrets masked."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"invalid stack configuration ({len(self.problems)} problem(s)):\n{lines}")
+
+
+def _printable(value: str) -> str:
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise ValueError("must not contain control characters (newline, tab, NUL, ...)")
+    return value
+
+
+def _okta_login(value: str) -> str:
+    if not value:
+        return value
+    if len(value) > OKTA_LOGIN_MAX:
+        raise ValueError(f"an Okta login has at most {OKTA_LOGIN_MAX} characters")
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(
+            f"must be an Okta login in e-mail form (name@example.com): {exc}"
+        ) from None
+    return value
+
+
+def _password(value: SecretStr) -> SecretStr:
+    plain = value.get_secret_value()
+    if not plain:
+        return value
+    if not PASSWORD_MIN <= len(plain) <= PASSWORD_MAX:
+        raise ValueError(
+            f"a bind password must have {PASSWORD_MIN} to {PASSWORD_MAX} characters; "
+            "leave it unset to have one generated"
+        )
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in plain):
+        raise ValueError("a bind password must not contain control characters")
+    return value
+
+
+OktaLogin = Annotated[str, AfterValidator(_okta_login)]
+BindPassword = Annotated[SecretStr, AfterValidator(_password)]
+PolicyName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_printable)]
+RuleName = Annotated[str, Field(min_length=1, max_length=44), AfterValidator(_printable)]
+
+
+class StackConfig(BaseModel):
+    """The project's stack config keys, exactly as `pulumi config set` names them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=False)
+
+    ldap_transport: Transport = Field("ldaps", alias="ldapTransport")
+    ldap_host: str = Field("", alias="ldapHost")
+    ldap_port: int = Field(0, alias="ldapPort")
+    bind_account_mode: Literal["perConsumer", "shared"] = Field(
+        "perConsumer", alias="bindAccountMode"
+    )
+    immuta_bind_login: OktaLogin = Field("", alias="immutaBindLogin")
+    query_engine_bind_login: OktaLogin = Field("", alias="queryEngineBindLogin")
+    shared_bind_login: OktaLogin = Field("", alias="sharedBindLogin")
+    immuta_bind_password: BindPassword = Field(SecretStr(""), alias="immutaBindPassword")
+    query_engine_bind_password: BindPassword = Field(SecretStr(""), alias="queryEngineBindPassword")
+    shared_bind_password: BindPassword = Field(SecretStr(""), alias="sharedBindPassword")
+    mfa_policy_name: PolicyName = Field("Immuta LDAP: require MFA", alias="mfaPolicyName")
+    mfa_policy_priority: int = Field(1, ge=1, le=100, alias="mfaPolicyPriority")
+    mfa_policy_groups: tuple[str, ...] = Field((), alias="mfaPolicyGroups")
+    mfa_rule_name: RuleName = Field("Require MFA; LDAP bind accounts exempt", alias="mfaRuleName")
+    mfa_prompt: Literal["DEVICE", "SESSION", "ALWAYS"] = Field("ALWAYS", alias="mfaPrompt")
+    ldap_interface_rule: Literal["none", "requireMfa", "passwordOnly"] = Field(
+        "none", alias="ldapInterfaceRule"
+    )
+
+    @field_validator("ldap_host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        if not value:
+            return value
+        if "://" in value or ":" in value.replace("::", ""):
+            raise ValueError("a bare host name or IP address (no scheme, no port: use ldapPort)")
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            if not _HOSTNAME_RE.match(value):
+                raise ValueError("a valid DNS host name or IP address") from None
+        return value
+
+    @field_validator("ldap_port")
+    @classmethod
+    def _port(cls, value: int) -> int:
+        if not 0 <= value <= 65535:
+            raise ValueError("a TCP port from 1 to 65535, or 0 for the transport's standard port")
+        return value
+
+    @field_validator("mfa_policy_groups")
+    @classmethod
+    def _groups(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for group_id in value:
+            if not _GROUP_ID_RE.match(group_id):
+                raise ValueError(
+                    f"{group_id!r} is not an Okta group id (00g + 17 letters/digits); "
+                    "leave the list empty for the Everyone group"
+                )
+        if len(set(value)) != len(value):
+            raise ValueError("group ids must not repeat")
+        return value
+
+
+class OktaOrg(BaseModel):
+    """The Okta org, read from the Okta provider's own config keys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    org_name: str
+    domain: Literal["okta.com", "oktapreview.com", "okta-emea.com"]
+
+
+class BindAccount(BaseModel):
+    """One LDAP bind service account and the consumers that bind with it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str  # stable resource-name stem: "immuta", "query-engine" or "shared"
+    login: str
+    password: SecretStr | None  # None: generated by the stack
+    consumers: tuple[Consumer, ...]
+    password_key: str  # the stack config key that can set the password
+
+    @property
+    def last_name(self) -> str:
+        return {"immuta": "Immuta LDAP Sync", "query-engine": "Immuta Query Engine"}.get(
+            self.key, "Immuta Shared"
+        )
+
+
+class MfaPolicySettings(BaseModel):
+    """The sign-on policy that requires MFA, bind accounts exempt."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    priority: int
+    group_ids: tuple[str, ...]  # empty: the org's Everyone group
+    rule_name: str
+    prompt: Literal["DEVICE", "SESSION", "ALWAYS"]
+    ldap_interface_rule: Literal["none", "requireMfa", "passwordOnly"]
+
+
+class Settings(BaseModel):
+    """Everything the program needs, validated."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    okta: OktaOrg
+    directory: LdapDirectory
+    bind_accounts: tuple[BindAccount, ...]
+    mfa: MfaPolicySettings
+
+
+def project_key(name: str) -> str:
+    return f"{PROJECT}:{name}"
+
+
+def declared_keys() -> tuple[str, ...]:
+    """The project's config keys (without the project prefix), in declaration order."""
+    return tuple(f.alias or name for name, f in StackConfig.model_fields.items())
+
+
+def _load_okta_org(config: Mapping[str, str]) -> tuple[OktaOrg | None, list[Problem]]:
+    org = config.get(OKTA_ORG_KEY)
+    domain = config.get(OKTA_DOMAIN_KEY, "okta.com")
+    problems: list[Problem] = []
+    if not org:
+        problems.append(Problem(OKTA_ORG_KEY, "required: your Okta org's subdomain, e.g. acme"))
+    elif not _ORG_RE.match(org):
+        hint = ""
+        if "." in org:
+            hint = f"; set only the subdomain ({org.split('.')[0].split('//')[-1]!r})"
+        problems.append(
+            Problem(
+                OKTA_ORG_KEY,
+                "an Okta org subdomain: lowercase letters, digits and inner hyphens" + hint,
+                org,
+            )
+        )
+    if domain not in OKTA_DOMAINS:
+        problems.append(Problem(OKTA_DOMAIN_KEY, f"one of {', '.join(OKTA_DOMAINS)}", domain))
+    if problems:
+        return None, problems
+    return OktaOrg(org_name=str(org), domain=domain), []
+
+
+def _unknown_key_problems(config: Mapping[str, str]) -> list[Problem]:
+    known = declared_keys()
+    problems = []
+    for full_key in sorted(config):
+        namespace, _, name = full_key.partition(":")
+        if namespace != PROJECT or name in known:
+            continue
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = (
+            f"did you mean {project_key(close[0])}?" if close else "see Pulumi.yaml's config block"
+        )
+        problems.append(Problem(full_key, f"unknown key; {hint}"))
+    return problems
+
+
+def _decode(name: str, raw: str) -> Any:
+    """Config values arrive as strings; arrays arrive as JSON text."""
+    annotation = StackConfig.model_fields[_field_by_alias()[name]].annotation
+    if annotation == tuple[str, ...] and isinstance(raw, str):
+        try:
+            return json.loads(raw) if raw.strip() else []
+        except json.JSONDecodeError:
+            return raw  # pydantic then reports the type error under this key
+    return raw
+
+
+def _field_by_alias() -> dict[str, str]:
+    return {f.alias or n: n for n, f in StackConfig.model_fields.items()}
+
+
+def _parse_stack_config(config: Mapping[str, str]) -> tuple[StackConfig | None, list[Problem]]:
+    values = {
+        name: _decode(name, config[project_key(name)])
+        for name in declared_keys()
+        if project_key(name) in config
+    }
+    try:
+        return StackConfig.model_validate(values), []
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_url=False):
+            name = str(err["loc"][0]) if err["loc"] else ""
+            message = err["msg"].removeprefix("Value error, ")
+            secret = name in SECRET_KEYS
+            value = None if secret else values.get(name)
+            problems.append(Problem(project_key(name), message, value, secret))
+        return None, problems
+
+
+def _bind_accounts(cfg: StackConfig) -> tuple[tuple[BindAccount, ...], list[Problem]]:
+    def secret(value: SecretStr) -> SecretStr | None:
+        return value if value.get_secret_value() else None
+
+    per_consumer = {
+        "immutaBindLogin": cfg.immuta_bind_login,
+        "queryEngineBindLogin": cfg.query_engine_bind_login,
+        "immutaBindPassword": cfg.immuta_bind_password.get_secret_value(),
+        "queryEngineBindPassword": cfg.query_engine_bind_password.get_secret_value(),
+    }
+    shared = {
+        "sharedBindLogin": cfg.shared_bind_login,
+        "sharedBindPassword": cfg.shared_bind_password.get_secret_value(),
+    }
+    problems: list[Problem] = []
+    mode_key = project_key("bindAccountMode")
+
+    def forbid(unused: Mapping[str, str], mode: str) -> None:
+        for name, value in unused.items():
+            if value:
+                problems.append(
+                    Problem(
+                        project_key(name),
+                        f"not used when {mode_key} is {mode!r}; remove it",
+                        None if name in SECRET_KEYS else value,
+                        name in SECRET_KEYS,
+                    )
+                )
+
+    accounts: tuple[BindAccount, ...]
+    if cfg.bind_account_mode == "shared":
+        forbid(per_consumer, "shared")
+        if not cfg.shared_bind_login:
+            problems.append(
+                Problem(project_key("sharedBindLogin"), "required when bindAccountMode is 'shared'")
+            )
+        accounts = (
+            BindAccount(
+                key="shared",
+                login=cfg.shared_bind_login,
+                password=secret(cfg.shared_bind_password),
+                consumers=(Consumer.IMMUTA, Consumer.QUERY_ENGINE),
+                password_key=project_key("sharedBindPassword"),
+            ),
+        )
+        return accounts, problems
+
+    forbid(shared, "perConsumer")
+    for name in ("immutaBindLogin", "queryEngineBindLogin"):
+        if not per_consumer[name]:
+            problems.append(
+                Problem(project_key(name), "required: one Okta bind account per consumer")
+            )
+    if cfg.immuta_bind_login and (
+        cfg.immuta_bind_login.casefold() == cfg.query_engine_bind_login.casefold()
+    ):
+        problems.append(
+            Problem(
+                project_key("queryEngineBindLogin"),
+                "duplicates immutaBindLogin (Okta logins ignore case); use a second account, "
+                f"or set {mode_key} to 'shared' and sharedBindLogin",
+                cfg.query_engine_bind_login,
+            )
+        )
+    accounts = (
+        BindAccount(
+            key="immuta",
+            login=cfg.immuta_bind_login,
+            password=secret(cfg.immuta_bind_password),
+            consumers=(Consumer.IMMUTA,),
+            password_key=project_key("immutaBindPassword"),
+        ),
+        BindAccount(
+            key="query-engine",
+            login=cfg.query_engine_bind_login,
+            password=secret(cfg.query_engine_bind_password),
+            consumers=(Consumer.QUERY_ENGINE,),
+            password_key=project_key("queryEngineBindPassword"),
+        ),
+    )
+    return accounts, problems
+
+
+def load_settings(config: Mapping[str, str]) -> Settings:
+    """Validate a full stack config map (`project:key` -> text) into Settings.
+
+    Raises SettingsError listing every problem; secret values are never in its text.
+    """
+    org, problems = _load_okta_org(config)
+    problems += _unknown_key_problems(config)
+    cfg, parse_problems = _parse_stack_config(config)
+    problems += parse_problems
+    accounts: tuple[BindAccount, ...] = ()
+    if cfg is not None:
+        accounts, account_problems = _bind_accounts(cfg)
+        problems += account_problems
+    if problems or org is None or cfg is None:
+        raise SettingsError(problems)
+    directory = okta_ldap_directory(
+        org.org_name,
+        org.domain,
+        transport=cfg.ldap_transport,
+        host=cfg.ldap_host or None,
+        port=cfg.ldap_port or None,
+    )
+    mfa = MfaPolicySettings(
+        name=cfg.mfa_policy_name,
+        priority=cfg.mfa_policy_priority,
+        group_ids=cfg.mfa_policy_groups,
+        rule_name=cfg.mfa_rule_name,
+        prompt=cfg.mfa_prompt,
+        ldap_interface_rule=cfg.ldap_interface_rule,
+    )
+    return Settings(okta=org, directory=directory, bind_accounts=accounts, mfa=mfa)

@@ -1,0 +1,1 @@
+"""Offline plan: run the real program under Pulumi's mock engine and render what it declares."""

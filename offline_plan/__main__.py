@@ -1,0 +1,46 @@
+"""`python -m offline_plan [--stack dev] [--json] [--write]`: the offline change plan."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from offline_plan.engine import run_program
+from offline_plan.render import to_json, to_text
+from offline_plan.stack_config import PROJECT_ROOT, StackConfigError, list_stacks, load_stack_config
+
+SNAPSHOT_DIR = PROJECT_ROOT / "stacks" / "plans"
+
+
+def render(stack: str, as_json: bool = False) -> str:
+    plan = run_program(load_stack_config(stack))
+    return to_json(plan) if as_json else to_text(plan)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m offline_plan", description=__doc__)
+    parser.add_argument("--stack", default="dev", help="stack name (stacks/Pulumi.<stack>.yaml)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument(
+        "--write", action="store_true", help=f"write every stack's snapshot to {SNAPSHOT_DIR.name}/"
+    )
+    args = parser.parse_args(argv)
+    try:
+        if args.write:
+            SNAPSHOT_DIR.mkdir(parents=True, exist_ok=True)
+            for stack in list_stacks():
+                (SNAPSHOT_DIR / f"{stack}.txt").write_text(render(stack))
+                print(f"wrote stacks/plans/{stack}.txt")
+            return 0
+        sys.stdout.write(render(args.stack, args.json))
+    except StackConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the program's own errors (e.g. invalid settings)
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""Run the Pulumi program under the mock engine and record every registration."""
+
+from __future__ import annotations
+
+import runpy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks, rpc, settings
+from pulumi.runtime.stack import Stack, run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from offline_plan.stack_config import PROJECT_ROOT, StackConfig
+
+SECRET_SIG = (rpc._special_sig_key, rpc._special_secret_sig)
+
+
+def is_secret_wrapper(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SECRET_SIG[0]) == SECRET_SIG[1]
+
+
+@dataclass
+class Registration:
+    """One resource the program declared: what, under which parent, with which inputs."""
+
+    type: str
+    name: str
+    urn: str
+    parent_urn: str
+    custom: bool
+    inputs: dict[str, Any]
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PlanResult:
+    stack: StackConfig
+    resources: list[Registration]
+    outputs: dict[str, Any]  # secret outputs wrapped like secret inputs
+    invokes: list[tuple[str, dict[str, Any]]]
+
+
+# Outputs that a real provider computes; the mock returns a readable stand-in.
+COMPUTED_OUTPUTS: dict[str, dict[str, Any]] = {
+    "random:index/randomPassword:RandomPassword": {
+        "result": {SECRET_SIG[0]: SECRET_SIG[1], "value": "<generated at apply>"}
+    },
+}
+INVOKE_RESULTS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
+    "okta:group/getEveryoneGroup:getEveryoneGroup": lambda _: {
+        "id": "<id of the org's Everyone group>",
+        "name": "Everyone",
+    },
+}
+
+
+class _RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self, invokes: list[tuple[str, dict[str, Any]]]) -> None:
+        self.invokes = invokes
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        state = dict(args.inputs)
+        state.update(COMPUTED_OUTPUTS.get(args.typ, {}))
+        return f"<id of {args.name}>", state
+
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+        self.invokes.append((args.token, dict(args.args)))
+        if args.token not in INVOKE_RESULTS:
+            raise NotImplementedError(f"offline plan has no stand-in for invoke {args.token}")
+        return INVOKE_RESULTS[args.token](args.args), []
+
+
+class _RecordingMonitor(mocks.MockMonitor):
+    def __init__(self, mocks_: pulumi.runtime.Mocks, resources: list[Registration]) -> None:
+        super().__init__(mocks_)
+        self.recorded = resources
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        if request.type != "pulumi:pulumi:Stack":
+            options = {
+                "protect": request.protect,
+                "deleteBeforeReplace": request.deleteBeforeReplace,
+                "additionalSecretOutputs": sorted(request.additionalSecretOutputs),
+                "ignoreChanges": sorted(request.ignoreChanges),
+                "replaceOnChanges": sorted(request.replaceOnChanges),
+                "dependsOn": sorted(request.dependencies),
+            }
+            self.recorded.append(
+                Registration(
+                    type=request.type,
+                    name=request.name,
+                    urn=response.urn,
+                    parent_urn=request.parent,
+                    custom=request.custom,
+                    inputs=rpc.deserialize_properties(request.object),
+                    options={k: v for k, v in options.items() if v},
+                )
+            )
+        return response
+
+
+def _resolve(value: Any) -> Any:
+    output = pulumi.Output.from_input(value)
+    resolved = _sync_await(output.future())
+    if _sync_await(output.is_secret()):
+        return {SECRET_SIG[0]: SECRET_SIG[1], "value": resolved}
+    return resolved
+
+
+def run_program(stack: StackConfig, program: Path = PROJECT_ROOT / "__main__.py") -> PlanResult:
+    """Run `program` as `pulumi up` would run it, against mocks, and return what it declared."""
+    resources: list[Registration] = []
+    invokes: list[tuple[str, dict[str, Any]]] = []
+    recording = _RecordingMocks(invokes)
+    monitor = _RecordingMonitor(recording, resources)
+    pulumi.runtime.set_all_config(dict(stack.values), list(stack.secret_keys))
+    pulumi.runtime.set_mocks(
+        recording, project=stack.project, stack=stack.stack, preview=False, monitor=monitor
+    )
+    settings.SETTINGS.rpc_manager.clear()
+    settings.SETTINGS.outputs.clear()
+
+    def run() -> None:
+        runpy.run_path(str(program), run_name="__main__")
+
+    _sync_await(run_pulumi_func(run))
+    root = settings.get_root_resource()
+    stack_outputs = root.outputs if isinstance(root, Stack) else {}
+    outputs = {k: _resolve(v) for k, v in stack_outputs.items()}
+    return PlanResult(stack=stack, resources=resources, outputs=outputs, invokes=invokes)

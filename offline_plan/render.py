@@ -1,0 +1,126 @@
+"""Render a PlanResult as stable, diff-friendly text or JSON; secrets become `[secret]`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from offline_plan.engine import PlanResult, Registration, is_secret_wrapper
+from offline_plan.stack_config import SECRET_PLACEHOLDER
+
+SECRET = "[secret]"
+HEADER = """\
+# Offline plan of stack {stack!r} (project {project})
+# The desired state that `pulumi up` would converge to, rendered by running the real program
+# under Pulumi's mock engine: no Pulumi CLI, no credentials, no calls to Okta, Immuta or
+# Kubernetes. Secrets show as {secret}; <...> marks a value known only after apply.
+# Regenerate with `make plan-update`; CI fails when this file is stale."""
+
+
+def mask(value: Any) -> Any:
+    """Replace every secret with `[secret]`; protobuf's whole-number doubles become ints."""
+    if is_secret_wrapper(value):
+        return SECRET
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: mask(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask(v) for v in value]
+    if isinstance(value, str) and SECRET_PLACEHOLDER in value:
+        return SECRET
+    return value
+
+
+def _ordered(resources: list[Registration]) -> list[tuple[int, Registration]]:
+    """Depth-first by parent, siblings sorted by (type, name): stable whatever the RPC order."""
+    children: dict[str, list[Registration]] = {}
+    urns = {r.urn for r in resources}
+    for r in resources:
+        parent = r.parent_urn if r.parent_urn in urns else ""
+        children.setdefault(parent, []).append(r)
+    ordered: list[tuple[int, Registration]] = []
+
+    def walk(parent: str, depth: int) -> None:
+        for r in sorted(children.get(parent, []), key=lambda x: (x.type, x.name)):
+            ordered.append((depth, r))
+            walk(r.urn, depth + 1)
+
+    walk("", 0)
+    return ordered
+
+
+def _label(urn: str, by_urn: dict[str, Registration]) -> str:
+    r = by_urn.get(urn)
+    return f"{r.type} {r.name}" if r else "(stack)"
+
+
+def _named(value: Any, by_urn: dict[str, Registration]) -> Any:
+    """URNs in options (dependsOn) shown as the resources' logical names."""
+    if isinstance(value, list):
+        return [by_urn[v].name if v in by_urn else v for v in value]
+    return value
+
+
+def _lines(key: str, value: Any, indent: str) -> list[str]:
+    if isinstance(value, dict) and value:
+        out = [f"{indent}{key}:"]
+        for k in sorted(value):
+            out += _lines(str(k), value[k], indent + "  ")
+        return out
+    if isinstance(value, list) and value and any(isinstance(v, dict | list) for v in value):
+        out = [f"{indent}{key}:"]
+        for i, item in enumerate(value):
+            out += _lines(f"[{i}]", item, indent + "  ")
+        return out
+    text = value if value == SECRET else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return [f"{indent}{key}: {text}"]
+
+
+def to_text(plan: PlanResult) -> str:
+    by_urn = {r.urn: r for r in plan.resources}
+    lines = [HEADER.format(stack=plan.stack.stack, project=plan.stack.project, secret=SECRET), ""]
+    lines.append("Config")
+    for key in sorted(plan.stack.values):
+        value = plan.stack.values[key]
+        shown = SECRET if key in plan.stack.secret_keys else json.dumps(value, ensure_ascii=False)
+        lines.append(f"  {key} = {shown}")
+    lines += ["", f"Resources ({len(plan.resources)})"]
+    for depth, r in _ordered(plan.resources):
+        pad = "  " * (depth + 1)
+        kind = "" if r.custom else "  [component]"
+        lines.append(f"{pad}+ {r.type} {r.name}{kind}")
+        lines.append(f"{pad}    parent: {_label(r.parent_urn, by_urn)}")
+        for key in sorted(r.options):
+            lines += _lines(key, _named(r.options[key], by_urn), pad + "    ")
+        for key in sorted(r.inputs):
+            lines += _lines(key, mask(r.inputs[key]), pad + "    ")
+    lines += ["", f"Outputs ({len(plan.outputs)})"]
+    for key in sorted(plan.outputs):
+        lines += _lines(key, mask(plan.outputs[key]), "  ")
+    return "\n".join(lines) + "\n"
+
+
+def to_json(plan: PlanResult) -> str:
+    by_urn = {r.urn: r for r in plan.resources}
+    doc = {
+        "project": plan.stack.project,
+        "stack": plan.stack.stack,
+        "config": {
+            k: SECRET if k in plan.stack.secret_keys else v
+            for k, v in sorted(plan.stack.values.items())
+        },
+        "resources": [
+            {
+                "type": r.type,
+                "name": r.name,
+                "parent": _label(r.parent_urn, by_urn),
+                "component": not r.custom,
+                "options": {k: _named(v, by_urn) for k, v in r.options.items()},
+                "inputs": mask(r.inputs),
+            }
+            for _, r in _ordered(plan.resources)
+        ],
+        "outputs": mask(plan.outputs),
+    }
+    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs slapd, ldap-utils, openssl and PostgreSQL when missing: noninteractive, slapd
+# preseeded to create no database, and no system daemon started (the tests start their own).
+set -euo pipefail
+
+need=()
+command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || need+=(slapd)
+command -v ldapsearch >/dev/null 2>&1 || need+=(ldap-utils)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
+[ ${#need[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing ${need[*]}: run 'sudo bash $0' once, or install them with apt" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && created_policy=1
+fi
+trap '[ "$created_policy" = 1 ] && rm -f "$policy"' EXIT
+echo "installing ${need[*]} with apt..."
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
