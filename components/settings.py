@@ -311,7 +311,13 @@ def _parse_stack_config(config: Mapping[str, str]) -> tuple[StackConfig | None, 
             secret = name in SECRET_KEYS
             value = None if secret else values.get(name)
             problems.append(Problem(project_key(name), message, value, secret))
-        return None, problems
+    # Keep checking what is left (cross-key rules), so one run reports every problem.
+    bad = {p.key.removeprefix(f"{PROJECT}:") for p in problems}
+    try:
+        rest = StackConfig.model_validate({k: v for k, v in values.items() if k not in bad})
+    except ValidationError:
+        rest = None
+    return rest, problems
 
 
 def _bind_accounts(cfg: StackConfig) -> tuple[tuple[BindAccount, ...], list[Problem]]:

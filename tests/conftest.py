@@ -1,0 +1,48 @@
+"""Shared fixtures: stack config maps and the real program run under fresh mocks per test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import pytest
+
+from offline_plan.engine import PlanResult, run_program
+from offline_plan.stack_config import StackConfig, load_stack_config
+
+P = "okta-ldap-immuta:"
+
+
+def config_for(stack: str = "dev", **overrides: str | None) -> StackConfig:
+    """The stack's config as the CLI would pass it, with `key=value` overrides (None removes)."""
+    base = load_stack_config(stack)
+    values = dict(base.values)
+    secrets = set(base.secret_keys)
+    for short, value in overrides.items():
+        key = short.replace("__", ":") if "__" in short else P + short
+        if value is None:
+            values.pop(key, None)
+        else:
+            values[key] = value
+    return StackConfig(base.project, base.stack, values, tuple(sorted(secrets)))
+
+
+@pytest.fixture
+def run_stack() -> Callable[..., PlanResult]:
+    """Run the real `__main__.py` under mocks set inside this test (never at import time)."""
+
+    def run(
+        stack: str = "dev", secret_keys: Mapping[str, str] | None = None, **overrides: str | None
+    ) -> PlanResult:
+        cfg = config_for(stack, **overrides)
+        if secret_keys:
+            values = dict(cfg.values)
+            values.update({P + k: v for k, v in secret_keys.items()})
+            cfg = StackConfig(
+                cfg.project,
+                cfg.stack,
+                values,
+                tuple(sorted({*cfg.secret_keys, *(P + k for k in secret_keys)})),
+            )
+        return run_program(cfg)
+
+    return run

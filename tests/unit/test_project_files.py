@@ -1,0 +1,97 @@
+"""Pulumi.yaml, stack files and settings agree; the offline loader acts like the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from components.settings import PROJECT, SECRET_KEYS, StackConfig, declared_keys, load_settings
+from offline_plan.stack_config import (
+    SECRET_PLACEHOLDER,
+    StackConfigError,
+    list_stacks,
+    load_project,
+    load_stack_config,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_pulumi_yaml_declares_exactly_the_settings_keys_with_the_same_defaults() -> None:
+    project = load_project()
+    assert project["name"] == PROJECT
+    assert project["stackConfigDir"] == "stacks"
+    assert project["runtime"] == {
+        "name": "python",
+        "options": {"toolchain": "uv", "virtualenv": ".venv"},
+    }
+    declared = project["config"]
+    assert list(declared) == list(declared_keys())
+    defaults = StackConfig()
+    by_alias = {f.alias: n for n, f in StackConfig.model_fields.items()}
+    for key, spec in declared.items():
+        assert spec.get("type") in {"string", "integer", "boolean", "array"}, key
+        assert spec.get("description"), key
+        assert bool(spec.get("secret")) == (key in SECRET_KEYS), key
+        model_default = getattr(defaults, by_alias[key])
+        if hasattr(model_default, "get_secret_value"):
+            model_default = model_default.get_secret_value()
+        if isinstance(model_default, tuple):
+            model_default = list(model_default)
+        assert spec["default"] == model_default, key
+
+
+@pytest.mark.parametrize("stack", list_stacks())
+def test_every_stack_file_validates(stack: str) -> None:
+    raw = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
+    assert all(":" in k for k in raw), "namespace every key (okta:... or okta-ldap-immuta:...)"
+    load_settings(load_stack_config(stack).values)
+
+
+def test_stacks_dev_and_prod_exist() -> None:
+    assert {"dev", "prod"} <= set(list_stacks())
+
+
+def _project(tmp_path: Path, stack_yaml: str) -> Path:
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "Pulumi.yaml").write_text((ROOT / "Pulumi.yaml").read_text())
+    (tmp_path / "stacks" / "Pulumi.t.yaml").write_text(stack_yaml)
+    return tmp_path
+
+
+def test_loader_applies_defaults_and_masks_secure_values(tmp_path: Path) -> None:
+    root = _project(
+        tmp_path,
+        "config:\n  okta:orgName: acme\n  okta-ldap-immuta:ldapPort: 10636\n"
+        "  okta-ldap-immuta:mfaPolicyGroups: [00gAAAAAAAAAAAAAAAAA]\n"
+        "  okta-ldap-immuta:immutaBindPassword:\n    secure: v1:abc\n",
+    )
+    cfg = load_stack_config("t", root)
+    assert cfg.values[f"{PROJECT}:ldapPort"] == "10636"
+    assert json.loads(cfg.values[f"{PROJECT}:mfaPolicyGroups"]) == ["00gAAAAAAAAAAAAAAAAA"]
+    assert cfg.values[f"{PROJECT}:ldapTransport"] == "ldaps"  # default from Pulumi.yaml
+    assert cfg.values[f"{PROJECT}:immutaBindPassword"] == SECRET_PLACEHOLDER
+    assert cfg.secret_keys == (f"{PROJECT}:immutaBindPassword",)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("okta-ldap-immuta:immutaBindPassword: plain", "must be encrypted as it's secret"),
+        ("okta-ldap-immuta:ldapPort: abc", "must be of type 'integer'"),
+        ("okta-ldap-immuta:mfaPolicyGroups: 00gAAAAAAAAAAAAAAAAA", "must be of type 'array'"),
+    ],
+)
+def test_loader_rejects_what_the_cli_rejects(tmp_path: Path, line: str, message: str) -> None:
+    root = _project(tmp_path, f"config:\n  okta:orgName: acme\n  {line}\n")
+    with pytest.raises(StackConfigError, match=message):
+        load_stack_config("t", root)
+
+
+def test_loader_names_a_missing_stack(tmp_path: Path) -> None:
+    root = _project(tmp_path, "config: {}\n")
+    with pytest.raises(StackConfigError, match=r"no stack file .*Pulumi.nope.yaml"):
+        load_stack_config("nope", root)
