@@ -9,10 +9,13 @@ PY := .venv/bin/python
 # Python toolchain: uv (installed with pip when missing) and the locked dependencies.
 .venv/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	uv sync --frozen --quiet
+	uv sync --frozen --quiet --compile-bytecode
 	@touch $@
 
+# The environment may set PYTHONDONTWRITEBYTECODE; precompile our own packages like uv does
+# for the dependencies, so no run pays for compiling them.
 deps: .venv/.synced
+	@.venv/bin/python -m compileall -q components offline_plan
 
 # slapd, ldap-utils and PostgreSQL 15 for the integration tests (apt, no daemons started).
 system-deps:

@@ -181,19 +181,17 @@ class StackConfig(BaseModel):
         return value
 
 
-class OktaOrg(BaseModel):
+@dataclass(frozen=True)
+class OktaOrg:
     """The Okta org, read from the Okta provider's own config keys."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     org_name: str
-    domain: Literal["okta.com", "oktapreview.com", "okta-emea.com"]
+    domain: str
 
 
-class BindAccount(BaseModel):
+@dataclass(frozen=True)
+class BindAccount:
     """One LDAP bind service account and the consumers that bind with it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     key: str  # stable resource-name stem: "immuta", "query-engine" or "shared"
     login: str
@@ -208,10 +206,9 @@ class BindAccount(BaseModel):
         )
 
 
-class MfaPolicySettings(BaseModel):
+@dataclass(frozen=True)
+class MfaPolicySettings:
     """The sign-on policy that requires MFA, bind accounts exempt."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
     priority: int
@@ -221,10 +218,9 @@ class MfaPolicySettings(BaseModel):
     ldap_interface_rule: Literal["none", "requireMfa", "passwordOnly"]
 
 
-class Settings(BaseModel):
-    """Everything the program needs, validated."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+@dataclass(frozen=True)
+class Settings:
+    """Everything the program needs, derived from a validated StackConfig."""
 
     okta: OktaOrg
     directory: LdapDirectory

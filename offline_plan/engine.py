@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import runpy
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,13 +77,37 @@ class _RecordingMocks(pulumi.runtime.Mocks):
         return INVOKE_RESULTS[args.token](args.args), []
 
 
+def _with_closed_thread_loop(call: Callable[[], Any]) -> Any:
+    """Run a monitor call; off the main thread, in an event loop closed afterwards.
+
+    The SDK calls the monitor from executor threads and leaves a new event loop in each;
+    unclosed, those loops fail noisily when the interpreter exits.
+    """
+    if threading.current_thread() is threading.main_thread():
+        return call()
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        return call()
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
 class _RecordingMonitor(mocks.MockMonitor):
     def __init__(self, mocks_: pulumi.runtime.Mocks, resources: list[Registration]) -> None:
         super().__init__(mocks_)
         self.recorded = resources
 
+    def Invoke(self, request: Any) -> Any:
+        return _with_closed_thread_loop(
+            lambda: super(_RecordingMonitor, self).Invoke(request)  # type: ignore[no-untyped-call]
+        )
+
     def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        response = _with_closed_thread_loop(
+            lambda: super(_RecordingMonitor, self).RegisterResource(request)  # type: ignore[no-untyped-call]
+        )
         if request.type != "pulumi:pulumi:Stack":
             options = {
                 "protect": request.protect,

@@ -9,6 +9,13 @@ from typing import Any
 
 import yaml
 
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader when built
+
+
+def _read_yaml(path: Path) -> Any:
+    return yaml.load(path.read_text(), Loader=_SafeLoader)  # noqa: S506 (a safe loader)
+
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Stands in for each `secure:` value, which only the stack's secrets provider can decrypt.
 SECRET_PLACEHOLDER = "offline-plan-secret-placeholder"
@@ -27,7 +34,7 @@ class StackConfig:
 
 
 def load_project(root: Path = PROJECT_ROOT) -> dict[str, Any]:
-    project = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    project = _read_yaml(root / "Pulumi.yaml")
     if not isinstance(project, dict) or "name" not in project:
         raise StackConfigError("Pulumi.yaml has no project name")
     return project
@@ -78,7 +85,7 @@ def load_stack_config(stack: str, root: Path = PROJECT_ROOT) -> StackConfig:
         raise StackConfigError(
             f"no stack file {path.relative_to(root)} (stacks: {list_stacks(root)})"
         )
-    raw = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
+    raw = (_read_yaml(path) or {}).get("config") or {}
     declared: dict[str, dict[str, Any]] = project.get("config") or {}
     values: dict[str, str] = {}
     secrets: list[str] = []

@@ -1,0 +1,71 @@
+"""Benchmark: `make plan`'s program run against the floor of importing the SDKs alone.
+
+Runs the two commands alternately N times (default 15) as fresh processes, so both see the
+same machine noise, and reports median wall time, median CPU time (user+sys, steadier on a
+shared VM) and median peak RSS, all from wait4's rusage. Goal: plan <= 1.5x the import floor's wall
+time, under 150 MB peak. Prints a table and exits 1 when a goal is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = str(ROOT / ".venv" / "bin" / "python")
+COMMANDS = {
+    "import floor": [PY, "-c", "import pulumi, pulumi_okta, pulumi_kubernetes"],
+    "offline plan (dev)": [PY, "-m", "offline_plan", "--stack", "dev"],
+}
+WALL_RATIO_GOAL, PEAK_MB_GOAL = 1.5, 150.0
+
+
+def measure(cmd: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak RSS in MB of one fresh run."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{cmd} failed")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024  # Linux: KiB
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in COMMANDS}
+    for cmd in COMMANDS.values():
+        measure(cmd)  # warm the file cache
+    for _ in range(args.runs):
+        for name, cmd in COMMANDS.items():
+            samples[name].append(measure(cmd))
+    results = {
+        name: tuple(statistics.median(run[i] for run in runs) for i in range(3))
+        for name, runs in samples.items()
+    }
+    floor_wall, floor_cpu, _ = results["import floor"]
+    print(f"{'command':<20}{'wall s':>8}{'x floor':>9}{'cpu s':>8}{'x floor':>9}{'peak MB':>9}")
+    for name, (wall, cpu, peak) in results.items():
+        print(
+            f"{name:<20}{wall:>8.3f}{wall / floor_wall:>9.2f}"
+            f"{cpu:>8.3f}{cpu / floor_cpu:>9.2f}{peak:>9.1f}"
+        )
+    print(f"(medians of {args.runs} interleaved runs)")
+    plan_wall, _, plan_peak = results["offline plan (dev)"]
+    ok = plan_wall <= WALL_RATIO_GOAL * floor_wall and plan_peak < PEAK_MB_GOAL
+    print(
+        f"goal: <= {WALL_RATIO_GOAL}x floor and < {PEAK_MB_GOAL:.0f} MB peak: "
+        + ("met" if ok else "MISSED")
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
