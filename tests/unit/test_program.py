@@ -93,6 +93,8 @@ def test_generated_passwords_are_secret_inputs(run_stack: Any) -> None:
     generators = of_type(plan, PASSWORD)
     assert len(generators) == len(users) == 2
     assert all(is_secret_wrapper(u.inputs["password"]) for u in users)
+    assert all("password" in u.options["additionalSecretOutputs"] for u in users)
+    assert all("result" in g.options["additionalSecretOutputs"] for g in generators)
     assert all(g.inputs["length"] >= 32 for g in generators)
 
 
