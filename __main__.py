@@ -5,6 +5,7 @@ import pulumi
 from components.okta_bind_accounts import BindAccountsArgs, OktaBindAccounts
 from components.okta_mfa_policy import MfaSignOnPolicy, MfaSignOnPolicyArgs
 from components.pulumi_config import load_current_settings
+from components.query_engine import ImmutaQueryEngine, QueryEngineArgs
 from components.settings import Consumer, SettingsError
 
 try:
@@ -22,6 +23,16 @@ mfa = MfaSignOnPolicy(
     MfaSignOnPolicyArgs(settings=settings.mfa, exempt_user_ids=bind_accounts.user_ids),
 )
 
+query_engine = ImmutaQueryEngine(
+    "query-engine",
+    QueryEngineArgs(
+        settings=settings.query_engine,
+        directory=directory,
+        iam_id=settings.iam_id,  # from config until the Immuta IAM resource provides it
+        bind=bind_accounts.for_consumer(Consumer.QUERY_ENGINE),
+    ),
+)
+
 pulumi.export("ldapHost", directory.host)
 pulumi.export("ldapPort", directory.port)
 pulumi.export("ldapTransport", directory.transport)
@@ -36,3 +47,6 @@ pulumi.export(
     {c.value: bind_accounts.for_consumer(c).user_id for c in Consumer},
 )
 pulumi.export("mfaPolicyId", mfa.policy_id)
+pulumi.export("immutaIamId", settings.iam_id)
+pulumi.export("queryEngineRole", query_engine.role)
+pulumi.export("pgHbaRules", query_engine.pg_hba_rules)

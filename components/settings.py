@@ -13,7 +13,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -29,17 +29,28 @@ from pydantic import (
 )
 
 from components.ldap_names import OKTA_DOMAINS, LdapDirectory, Transport, okta_ldap_directory
+from components.pg_hba import PgHbaError, carriable_problem, parse_line
+from components.query_engine_rules import query_engine_rules
 
 PROJECT = "okta-ldap-immuta"
 OKTA_ORG_KEY = "okta:orgName"
 OKTA_DOMAIN_KEY = "okta:baseUrl"
 SECRET_KEYS: frozenset[str] = frozenset(
-    {"immutaBindPassword", "queryEngineBindPassword", "sharedBindPassword"}
+    {
+        "immutaBindPassword",
+        "queryEngineBindPassword",
+        "sharedBindPassword",
+        "helmRepositoryPassword",
+    }
 )
 OKTA_LOGIN_MAX = 100
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
 _ORG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _GROUP_ID_RE = re.compile(r"^00g[A-Za-z0-9]{17}$")
+# Immuta names the Query Engine role `<id>_user`; pg_hba writes `+<id>_user` unquoted, and a
+# PostgreSQL name has at most 63 bytes.
+IAM_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,57}$")
+_DNS_LABEL_RE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 _HOSTNAME_RE = re.compile(
     r"^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*$"
 )
@@ -145,6 +156,103 @@ class StackConfig(BaseModel):
     ldap_interface_rule: Literal["none", "requireMfa", "passwordOnly"] = Field(
         "none", alias="ldapInterfaceRule"
     )
+    immuta_iam_id: str = Field("", alias="immutaIamId")
+    query_engine_client_cidrs: tuple[str, ...] = Field(
+        ("0.0.0.0/0", "::/0"), alias="queryEngineClientCidrs"
+    )
+    query_engine_database: str = Field("immuta", alias="queryEngineDatabase")
+    query_engine_search_filter: str = Field("", alias="queryEngineSearchFilter")
+    query_engine_extra_pg_hba_rules: tuple[str, ...] = Field((), alias="queryEngineExtraPgHbaRules")
+    helm_chart: str = Field("immuta", min_length=1, alias="helmChart")
+    helm_repository: str = Field("https://archives.immuta.com/charts", alias="helmRepository")
+    helm_chart_version: str = Field("", alias="helmChartVersion")
+    helm_namespace: str = Field("immuta", alias="helmNamespace")
+    helm_release_name: str = Field("immuta", alias="helmReleaseName")
+    helm_repository_username: str = Field("", alias="helmRepositoryUsername")
+    helm_repository_password: SecretStr = Field(SecretStr(""), alias="helmRepositoryPassword")
+    helm_values: dict[str, Any] = Field(default_factory=dict, alias="helmValues")
+
+    @field_validator("immuta_iam_id")
+    @classmethod
+    def _iam_id(cls, value: str) -> str:
+        if value and not IAM_ID_RE.match(value):
+            raise ValueError(
+                "1-58 letters, digits, _ or -, starting with a letter or digit "
+                "(Immuta's role `<id>_user` is written unquoted in pg_hba.conf)"
+            )
+        return value
+
+    @field_validator("query_engine_client_cidrs")
+    @classmethod
+    def _cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("at least one client CIDR (0.0.0.0/0 and ::/0 allow every client)")
+        for cidr in value:
+            try:
+                ipaddress.ip_network(cidr, strict=True)
+            except ValueError as exc:
+                raise ValueError(f"{cidr!r} is not a CIDR network: {exc}") from None
+        if len(set(value)) != len(value):
+            raise ValueError("CIDRs must not repeat")
+        return value
+
+    @field_validator("query_engine_database")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        if value in {"all", "sameuser", "samerole", "samegroup", "replication"}:
+            raise ValueError("a pg_hba keyword, not a database name")
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$", value):
+            raise ValueError("a plain PostgreSQL database name (letters, digits, _)")
+        return value
+
+    @field_validator("query_engine_search_filter")
+    @classmethod
+    def _search_filter(cls, value: str) -> str:
+        if value and "$username" not in value:
+            raise ValueError(
+                "an LDAP filter using $username, e.g. (&(uid=$username)(objectClass=person))"
+            )
+        if value and carriable_problem(value):
+            raise ValueError(f"cannot be written into pg_hba.conf: {carriable_problem(value)}")
+        return value
+
+    @field_validator("query_engine_extra_pg_hba_rules")
+    @classmethod
+    def _extra_rules(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for i, rule in enumerate(value):
+            try:
+                parsed = parse_line(rule)
+            except PgHbaError as exc:
+                raise ValueError(f"rule [{i}] does not parse as one pg_hba line: {exc}") from None
+            if parsed.method == "trust":
+                raise ValueError(
+                    f"rule [{i}] uses trust: every client it matches logs in without a password"
+                )
+        return value
+
+    @field_validator("helm_namespace", "helm_release_name")
+    @classmethod
+    def _dns_label(cls, value: str) -> str:
+        if len(value) > 53 or not _DNS_LABEL_RE.match(value):
+            raise ValueError("a DNS-1123 label: lowercase letters, digits and inner -, at most 53")
+        return value
+
+    @field_validator("helm_repository")
+    @classmethod
+    def _repository(cls, value: str) -> str:
+        if not value.startswith(("https://", "oci://")):
+            raise ValueError("an https:// or oci:// chart repository (plain http is refused)")
+        return value
+
+    @field_validator("helm_values")
+    @classmethod
+    def _values(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if "clientPgHBARules" in (value.get("queryEngine") or {}):
+            raise ValueError(
+                "queryEngine.clientPgHBARules is built by this stack; "
+                "put your own rules in queryEngineExtraPgHbaRules"
+            )
+        return value
 
     @field_validator("ldap_host")
     @classmethod
@@ -219,6 +327,24 @@ class MfaPolicySettings:
 
 
 @dataclass(frozen=True)
+class QueryEngineSettings:
+    """The Query Engine's pg_hba rules and the Immuta Helm release that carries them."""
+
+    client_cidrs: tuple[str, ...]
+    database: str
+    search_filter: str | None  # None: search by `uid`
+    extra_rules: tuple[str, ...]
+    chart: str
+    repository: str
+    chart_version: str
+    namespace: str
+    release_name: str
+    repository_username: str | None
+    repository_password: SecretStr | None = field(repr=False)
+    base_values: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the program needs, derived from a validated StackConfig."""
 
@@ -226,6 +352,8 @@ class Settings:
     directory: LdapDirectory
     bind_accounts: tuple[BindAccount, ...]
     mfa: MfaPolicySettings
+    iam_id: str
+    query_engine: QueryEngineSettings
 
 
 def project_key(name: str) -> str:
@@ -276,15 +404,20 @@ def _unknown_key_problems(config: Mapping[str, str]) -> list[Problem]:
     return problems
 
 
+_JSON_EMPTY: dict[Any, Any] = {tuple[str, ...]: [], dict[str, Any]: {}}
+
+
 def _decode(name: str, raw: str) -> Any:
-    """Config values arrive as strings; arrays arrive as JSON text."""
+    """Config values arrive as strings; arrays and objects arrive as JSON text."""
     annotation = StackConfig.model_fields[_field_by_alias()[name]].annotation
-    if annotation == tuple[str, ...] and isinstance(raw, str):
-        try:
-            return json.loads(raw) if raw.strip() else []
-        except json.JSONDecodeError:
-            return raw  # pydantic then reports the type error under this key
-    return raw
+    if annotation not in _JSON_EMPTY or not isinstance(raw, str):
+        return raw
+    if not raw.strip():
+        return _JSON_EMPTY[annotation]
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError:
+        return raw  # pydantic then reports the type error under this key
 
 
 def _field_by_alias() -> dict[str, str]:
@@ -412,6 +545,8 @@ def load_settings(config: Mapping[str, str]) -> Settings:
     if cfg is not None:
         accounts, account_problems = _bind_accounts(cfg)
         problems += account_problems
+    if cfg is not None:
+        problems += _required_problems(cfg)
     if problems or org is None or cfg is None:
         raise SettingsError(problems)
     directory = okta_ldap_directory(
@@ -429,4 +564,57 @@ def load_settings(config: Mapping[str, str]) -> Settings:
         prompt=cfg.mfa_prompt,
         ldap_interface_rule=cfg.ldap_interface_rule,
     )
-    return Settings(okta=org, directory=directory, bind_accounts=accounts, mfa=mfa)
+    query_engine = QueryEngineSettings(
+        client_cidrs=cfg.query_engine_client_cidrs,
+        database=cfg.query_engine_database,
+        search_filter=cfg.query_engine_search_filter or None,
+        extra_rules=cfg.query_engine_extra_pg_hba_rules,
+        chart=cfg.helm_chart,
+        repository=cfg.helm_repository,
+        chart_version=cfg.helm_chart_version,
+        namespace=cfg.helm_namespace,
+        release_name=cfg.helm_release_name,
+        repository_username=cfg.helm_repository_username or None,
+        repository_password=cfg.helm_repository_password
+        if cfg.helm_repository_password.get_secret_value()
+        else None,
+        base_values=cfg.helm_values,
+    )
+    settings = Settings(
+        okta=org,
+        directory=directory,
+        bind_accounts=accounts,
+        mfa=mfa,
+        iam_id=cfg.immuta_iam_id,
+        query_engine=query_engine,
+    )
+    _check_rules_render(settings)
+    return settings
+
+
+def _check_rules_render(settings: Settings) -> None:
+    """Render the pg_hba rules once with a stand-in password, so bad facts fail up front."""
+    login = next(a.login for a in settings.bind_accounts if Consumer.QUERY_ENGINE in a.consumers)
+    try:
+        query_engine_rules(
+            settings.query_engine,
+            settings.directory,
+            settings.iam_id,
+            settings.directory.bind_dn(login),
+            "stand-in",
+        )
+    except PgHbaError as exc:
+        raise SettingsError([Problem(project_key("queryEngineBindLogin"), str(exc))]) from None
+
+
+def _required_problems(cfg: StackConfig) -> list[Problem]:
+    """Keys with an empty default that a deployable stack must set."""
+    required = {
+        "immutaIamId": (cfg.immuta_iam_id, "the Immuta IAM id, e.g. okta (its role is <id>_user)"),
+        "helmChartVersion": (cfg.helm_chart_version, "pin the Immuta chart version, e.g. 4.13.5"),
+    }
+    return [
+        Problem(project_key(key), f"required: {hint}")
+        for key, (value, hint) in required.items()
+        if not value
+    ]

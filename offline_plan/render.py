@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
+from components.pg_hba import redact
 from offline_plan.engine import PlanResult, Registration, is_secret_wrapper
 from offline_plan.stack_config import SECRET_PLACEHOLDER
 
@@ -17,9 +19,23 @@ HEADER = """\
 # Regenerate with `make plan-update`; CI fails when this file is stale."""
 
 
+@dataclass(frozen=True)
+class SecretContent:
+    """A secret map or list (Helm values, rules): shown, with every secret inside masked."""
+
+    content: Any
+
+
 def mask(value: Any) -> Any:
-    """Replace every secret with `[secret]`; protobuf's whole-number doubles become ints."""
+    """Replace every secret with `[secret]`; protobuf's whole-number doubles become ints.
+
+    A secret map or list is opened (SecretContent) so a reviewer sees the pg_hba rules; inside
+    it, bind passwords are masked by parsing each rule, and secret leaves stay `[secret]`.
+    """
     if is_secret_wrapper(value):
+        inner = value["value"]
+        if isinstance(inner, dict | list):
+            return SecretContent(mask(inner))
         return SECRET
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -29,6 +45,8 @@ def mask(value: Any) -> Any:
         return [mask(v) for v in value]
     if isinstance(value, str) and SECRET_PLACEHOLDER in value:
         return SECRET
+    if isinstance(value, str) and "ldapbindpasswd" in value:
+        return redact(value)
     return value
 
 
@@ -62,19 +80,50 @@ def _named(value: Any, by_urn: dict[str, Registration]) -> Any:
     return value
 
 
+def _scalar(value: Any) -> str:
+    return SECRET if value == SECRET else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _item(value: Any) -> str:
+    """A list item: printable strings raw (pg_hba rules read as they will be written)."""
+    if isinstance(value, str) and value.isprintable() and value == value.strip() and value:
+        return value
+    return _scalar(value)
+
+
+def _is_block(value: Any) -> bool:
+    if isinstance(value, SecretContent):
+        return True
+    if isinstance(value, dict):
+        return bool(value)
+    if isinstance(value, list):
+        return any(_is_block(v) or (isinstance(v, str) and len(v) > 40) for v in value)
+    return False
+
+
+def _block(value: Any, indent: str) -> list[str]:
+    if isinstance(value, SecretContent):
+        return _block(value.content, indent)
+    if isinstance(value, dict):
+        return [line for k in sorted(value) for line in _lines(str(k), value[k], indent)]
+    if isinstance(value, list):
+        out = []
+        for item in value:
+            if _is_block(item):
+                out += [f"{indent}-", *_block(item, indent + "  ")]
+            else:
+                out.append(f"{indent}- {_item(item)}")
+        return out
+    return [f"{indent}{_scalar(value)}"]
+
+
 def _lines(key: str, value: Any, indent: str) -> list[str]:
-    if isinstance(value, dict) and value:
-        out = [f"{indent}{key}:"]
-        for k in sorted(value):
-            out += _lines(str(k), value[k], indent + "  ")
-        return out
-    if isinstance(value, list) and value and any(isinstance(v, dict | list) for v in value):
-        out = [f"{indent}{key}:"]
-        for i, item in enumerate(value):
-            out += _lines(f"[{i}]", item, indent + "  ")
-        return out
-    text = value if value == SECRET else json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return [f"{indent}{key}: {text}"]
+    if isinstance(value, SecretContent):
+        head = f"{indent}{key}: {SECRET} (shown with its secrets masked)"
+        return [head, *_block(value.content, indent + "  ")]
+    if _is_block(value):
+        return [f"{indent}{key}:", *_block(value, indent + "  ")]
+    return [f"{indent}{key}: {_scalar(value)}"]
 
 
 def to_text(plan: PlanResult) -> str:
@@ -101,6 +150,16 @@ def to_text(plan: PlanResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, SecretContent):
+        return {SECRET: _plain(value.content)}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def to_json(plan: PlanResult) -> str:
     by_urn = {r.urn: r for r in plan.resources}
     doc = {
@@ -117,10 +176,10 @@ def to_json(plan: PlanResult) -> str:
                 "parent": _label(r.parent_urn, by_urn),
                 "component": not r.custom,
                 "options": {k: _named(v, by_urn) for k, v in r.options.items()},
-                "inputs": mask(r.inputs),
+                "inputs": _plain(mask(r.inputs)),
             }
             for _, r in _ordered(plan.resources)
         ],
-        "outputs": mask(plan.outputs),
+        "outputs": _plain(mask(plan.outputs)),
     }
     return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -104,8 +104,11 @@ def test_configured_password_is_secret_everywhere(run_stack: Any) -> None:
     assert is_secret_wrapper(qe.inputs["password"])
     assert qe.inputs["password"]["value"] == PLAINTEXT  # the real value reaches Okta...
     assert len(of_type(plan, PASSWORD)) == 1  # ...and only the other account is generated
-    for rendered in (to_text(plan), to_json(plan), repr(plan.outputs)):
-        assert PLAINTEXT not in rendered  # ...but never a plan or an output
+    for rendered in (to_text(plan), to_json(plan)):
+        assert PLAINTEXT not in rendered  # ...but never a rendered plan
+    assert is_secret_wrapper(plan.outputs["pgHbaRules"])  # and outputs carrying it are secret
+    assert all(not is_secret_wrapper(v) for k, v in plan.outputs.items() if k != "pgHbaRules")
+    assert PLAINTEXT not in repr({k: v for k, v in plan.outputs.items() if k != "pgHbaRules"})
 
 
 def test_shared_mode_exempts_its_single_account(run_stack: Any) -> None:

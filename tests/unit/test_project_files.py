@@ -33,7 +33,7 @@ def test_pulumi_yaml_declares_exactly_the_settings_keys_with_the_same_defaults()
     defaults = StackConfig()
     by_alias = {f.alias: n for n, f in StackConfig.model_fields.items()}
     for key, spec in declared.items():
-        assert spec.get("type") in {"string", "integer", "boolean", "array"}, key
+        assert spec.get("type") in {"string", "integer", "boolean", "array", "object"}, key
         assert spec.get("description"), key
         assert bool(spec.get("secret")) == (key in SECRET_KEYS), key
         model_default = getattr(defaults, by_alias[key])

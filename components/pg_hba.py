@@ -1,0 +1,227 @@
+"""pg_hba.conf LDAP search+bind rules: a typed model, exact rendering and a parser (pure).
+
+PostgreSQL splits a line on blanks and commas, so every option value is double-quoted; inside
+quotes the only escape is `""` for `"`. No value may hold CR, LF or NUL (a new line is a new
+rule), and a token has at most MAX_TOKEN_BYTES. Everything else (backslashes, `#`, commas,
+blanks, tabs, other control characters, non-ASCII) PostgreSQL 15 reads back exactly, as tested.
+Error messages name the option, never a secret value.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass, field
+
+from components.ldap_names import Transport
+
+# Role and database tokens are written unquoted, so they must need no quoting at all.
+_BARE_TOKEN_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@-]*$")
+_RESERVED_DATABASES = frozenset({"all", "sameuser", "samerole", "samegroup", "replication"})
+# Measured on PostgreSQL 15.18: a token (`name=value` after quote removal, in UTF-8) of more
+# than 10,238 bytes is "authentication file token too long" and the rule is skipped.
+MAX_TOKEN_BYTES = 10_238
+SECRET_OPTIONS = frozenset({"ldapbindpasswd"})
+
+
+class PgHbaError(ValueError):
+    """A value that cannot be written into pg_hba.conf exactly; never quotes a secret."""
+
+
+def carriable_problem(value: str) -> str | None:
+    """Why PostgreSQL 15 could not read `value` back exactly as one quoted token, or None."""
+    if value == "":
+        return "must not be empty"
+    for ch, name in (("\r", "a carriage return"), ("\n", "a newline"), ("\0", "a NUL byte")):
+        if ch in value:
+            return f"must not contain {name} (it would end the rule and start another)"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "must be valid Unicode text (no lone surrogates)"
+    return None
+
+
+def quote(option: str, value: str) -> str:
+    """`value` as one pg_hba token, `"` doubled; raises PgHbaError naming only the option."""
+    problem = carriable_problem(value)
+    if problem is None and len(f"{option}={value}".encode()) > MAX_TOKEN_BYTES:
+        problem = f"is too long for one pg_hba.conf token ({MAX_TOKEN_BYTES} bytes at most)"
+    if problem is not None:
+        raise PgHbaError(f"pg_hba option {option}: the value {problem}")
+    return '"' + value.replace('"', '""') + '"'
+
+
+def _bare(kind: str, value: str) -> str:
+    if not _BARE_TOKEN_RE.match(value):
+        raise PgHbaError(
+            f"pg_hba {kind} {value!r}: only letters, digits and _ . @ - are allowed here "
+            "(it is written unquoted)"
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class LdapSearchBindRule:
+    """One `hostssl` rule: members of `role` log in to `database` by LDAP search+bind."""
+
+    role: str  # group role; rendered `+role` (member of), never quoted
+    address: str  # client CIDR, e.g. 0.0.0.0/0
+    server: str
+    port: int
+    transport: Transport
+    base_dn: str
+    bind_dn: str
+    bind_password: str = field(repr=False)
+    search_attribute: str | None = "uid"
+    search_filter: str | None = None
+    database: str = "immuta"
+
+    def __post_init__(self) -> None:
+        if (self.search_attribute is None) == (self.search_filter is None):
+            raise PgHbaError("set exactly one of ldapsearchattribute and ldapsearchfilter")
+        if self.transport not in ("ldaps", "starttls"):
+            raise PgHbaError(f"transport {self.transport!r}: must be ldaps or starttls")
+        if not 1 <= self.port <= 65535:
+            raise PgHbaError(f"ldapport {self.port}: must be 1 to 65535")
+        try:
+            ipaddress.ip_network(self.address, strict=True)
+        except ValueError as exc:
+            raise PgHbaError(f"address {self.address!r}: not a CIDR network ({exc})") from None
+        _bare("role", self.role)
+        _bare("database", self.database)
+        if self.database in _RESERVED_DATABASES:
+            raise PgHbaError(f"database {self.database!r}: a pg_hba keyword, not a database")
+
+    def options(self) -> list[tuple[str, str]]:
+        """The options in the order they are written; TLS by ldaps or StartTLS, never both."""
+        tls = ("ldapscheme", "ldaps") if self.transport == "ldaps" else ("ldaptls", "1")
+        search = (
+            ("ldapsearchattribute", self.search_attribute)
+            if self.search_attribute is not None
+            else ("ldapsearchfilter", self.search_filter or "")
+        )
+        return [
+            ("ldapserver", self.server),
+            ("ldapport", str(self.port)),
+            tls,
+            ("ldapbasedn", self.base_dn),
+            search,
+            ("ldapbinddn", self.bind_dn),
+            ("ldapbindpasswd", self.bind_password),
+        ]
+
+    def render(self) -> str:
+        """Exactly one pg_hba.conf line (no newline)."""
+        opts = " ".join(f"{name}={quote(name, value)}" for name, value in self.options())
+        return f"hostssl {self.database} +{self.role} {self.address} ldap {opts}"
+
+
+# --- parsing: the same line format, as PostgreSQL 15 tokenizes it ------------------------
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str  # after quote removal
+    quoted: bool
+    start: int  # span in the line
+    end: int
+
+
+@dataclass(frozen=True)
+class HbaLine:
+    conn_type: str
+    databases: tuple[Token, ...]
+    users: tuple[Token, ...]
+    address: str
+    method: str
+    options: tuple[tuple[str, str, Token], ...]  # (name, value, token)
+
+    def option(self, name: str) -> str | None:
+        """The value PostgreSQL uses: a repeated option's last value wins."""
+        values = [value for n, value, _ in self.options if n == name]
+        return values[-1] if values else None
+
+
+def _tokens(line: str) -> list[list[Token]]:
+    """Fields of tokens; commas join tokens into one field, blanks separate fields."""
+    fields: list[list[Token]] = []
+    i, n = 0, len(line)
+    joined = False
+    while i < n:
+        while i < n and line[i] in " \t":
+            i += 1
+        if i >= n or line[i] == "#":
+            break
+        start, text, quoted, in_quote = i, [], False, False
+        while i < n:
+            ch = line[i]
+            if in_quote:
+                if ch == '"':
+                    if i + 1 < n and line[i + 1] == '"':
+                        text.append('"')
+                        i += 2
+                        continue
+                    in_quote = False
+                else:
+                    text.append(ch)
+                i += 1
+                continue
+            if ch in " \t,#":
+                break
+            if ch == '"':
+                in_quote = quoted = True
+            else:
+                text.append(ch)
+            i += 1
+        if in_quote:
+            raise PgHbaError("unbalanced quote: the value would run to the end of the line")
+        token = Token("".join(text), quoted, start, i)
+        if joined:
+            fields[-1].append(token)
+        else:
+            fields.append([token])
+        joined = i < n and line[i] == ","
+        if joined:
+            i += 1
+    return fields
+
+
+def parse_line(line: str) -> HbaLine:
+    """Parse one `host*` pg_hba.conf line with an address column."""
+    if any(ch in line for ch in "\r\n\0"):
+        raise PgHbaError("a pg_hba.conf rule is one line: no CR, LF or NUL")
+    if line.rstrip(" \t").endswith("\\"):
+        raise PgHbaError("a trailing backslash would join the next line to this rule")
+    fields = _tokens(line)
+    if len(fields) < 5:
+        raise PgHbaError("expected: type database user address method [options]")
+    conn, dbs, users, address, method, *rest = fields
+    options = []
+    for token in (t for f in rest for t in f):  # each comma-separated token is an option
+        name, sep, value = token.text.partition("=")
+        if not sep:
+            raise PgHbaError(f"option {name!r} is not in name=value form")
+        options.append((name, value, token))
+    return HbaLine(
+        conn_type=conn[0].text,
+        databases=tuple(dbs),
+        users=tuple(users),
+        address=address[0].text,
+        method=method[0].text,
+        options=tuple(options),
+    )
+
+
+def redact(line: str, secret_options: frozenset[str] = SECRET_OPTIONS) -> str:
+    """The line with every secret option's value replaced by `[secret]`, for plans and logs."""
+    try:
+        parsed = parse_line(line)
+    except PgHbaError:
+        return "[unparseable pg_hba rule hidden]"
+    out, last = [], 0
+    for name, _, token in parsed.options:
+        if name in secret_options:
+            out += [line[last : token.start], f"{name}=[secret]"]
+            last = token.end
+    return "".join(out) + line[last:]
