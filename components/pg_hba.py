@@ -85,6 +85,8 @@ class LdapSearchBindRule:
         if not 1 <= self.port <= 65535:
             raise PgHbaError(f"ldapport {self.port}: must be 1 to 65535")
         try:
+            if "/" not in self.address:  # without a prefix PostgreSQL reads a netmask column next
+                raise ValueError("no /prefix length")
             ipaddress.ip_network(self.address, strict=True)
         except ValueError as exc:
             raise PgHbaError(f"address {self.address!r}: not a CIDR network ({exc})") from None

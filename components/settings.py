@@ -189,6 +189,8 @@ class StackConfig(BaseModel):
             raise ValueError("at least one client CIDR (0.0.0.0/0 and ::/0 allow every client)")
         for cidr in value:
             try:
+                if "/" not in cidr:
+                    raise ValueError("write the prefix length, e.g. 10.0.0.0/8 or 192.0.2.7/32")
                 ipaddress.ip_network(cidr, strict=True)
             except ValueError as exc:
                 raise ValueError(f"{cidr!r} is not a CIDR network: {exc}") from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,28 +27,64 @@ class SecretContent:
     content: Any
 
 
-def mask(value: Any) -> Any:
-    """Replace every secret with `[secret]`; protobuf's whole-number doubles become ints.
+_CREDENTIAL_KEY = re.compile(r"pass|secret|token|api.?key|private.?key", re.IGNORECASE)
+
+
+def _walk_secret_strings(value: Any, found: set[str]) -> None:
+    if is_secret_wrapper(value) and isinstance(value["value"], str):
+        found.add(value["value"])  # a secret leaf; strings merely inside a secret map are not
+    elif isinstance(value, dict):
+        for v in value.values():
+            _walk_secret_strings(v, found)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            _walk_secret_strings(v, found)
+
+
+def known_secrets(plan: PlanResult) -> frozenset[str]:
+    """Every secret string of the run: secret config values and secret leaves."""
+    found = {plan.stack.values[k] for k in plan.stack.secret_keys} | {SECRET_PLACEHOLDER}
+    for r in plan.resources:
+        _walk_secret_strings(r.inputs, found)
+    _walk_secret_strings(plan.outputs, found)
+    return frozenset(s for s in found if len(s) >= 4)
+
+
+@dataclass(frozen=True)
+class Masker:
+    """Replaces every secret with `[secret]`; protobuf's whole-number doubles become ints.
 
     A secret map or list is opened (SecretContent) so a reviewer sees the pg_hba rules; inside
-    it, bind passwords are masked by parsing each rule, and secret leaves stay `[secret]`.
+    it, bind passwords are masked by parsing each rule, credential-named keys are masked, and
+    so is any string holding a known secret.
     """
-    if is_secret_wrapper(value):
-        inner = value["value"]
-        if isinstance(inner, dict | list):
-            return SecretContent(mask(inner))
-        return SECRET
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: mask(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [mask(v) for v in value]
-    if isinstance(value, str) and SECRET_PLACEHOLDER in value:
-        return SECRET
-    if isinstance(value, str) and "ldapbindpasswd" in value:
-        return redact(value)
-    return value
+
+    secrets: frozenset[str] = frozenset({SECRET_PLACEHOLDER})
+
+    def __call__(self, value: Any, in_secret: bool = False) -> Any:
+        if is_secret_wrapper(value):
+            inner = value["value"]
+            if isinstance(inner, dict | list):
+                return SecretContent(self(inner, in_secret=True))
+            return SECRET
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, dict):
+            return {
+                k: SECRET if in_secret and _CREDENTIAL_KEY.search(str(k)) else self(v, in_secret)
+                for k, v in value.items()
+            }
+        if isinstance(value, list | tuple):
+            return [self(v, in_secret) for v in value]
+        if isinstance(value, str):
+            if "ldapbindpasswd" in value:
+                value = redact(value)
+            if any(secret in value for secret in self.secrets):
+                return SECRET
+        return value
+
+
+mask = Masker()
 
 
 def _ordered(resources: list[Registration]) -> list[tuple[int, Registration]]:
@@ -128,6 +165,7 @@ def _lines(key: str, value: Any, indent: str) -> list[str]:
 
 def to_text(plan: PlanResult) -> str:
     by_urn = {r.urn: r for r in plan.resources}
+    mask = Masker(known_secrets(plan))
     lines = [HEADER.format(stack=plan.stack.stack, project=plan.stack.project, secret=SECRET), ""]
     lines.append("Config")
     for key in sorted(plan.stack.values):
@@ -162,6 +200,7 @@ def _plain(value: Any) -> Any:
 
 def to_json(plan: PlanResult) -> str:
     by_urn = {r.urn: r for r in plan.resources}
+    mask = Masker(known_secrets(plan))
     doc = {
         "project": plan.stack.project,
         "stack": plan.stack.stack,

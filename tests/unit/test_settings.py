@@ -113,6 +113,33 @@ BAD_CASES = [
         P + "immutaBindLgin",
         f"did you mean {P}immutaBindLogin",
     ),
+    ({"immutaIamId": ""}, P + "immutaIamId", "required: the Immuta IAM id"),
+    ({"immutaIamId": "okta user"}, P + "immutaIamId", "written unquoted in pg_hba.conf"),
+    ({"immutaIamId": "x" * 59}, P + "immutaIamId", "1-58 letters"),
+    ({"queryEngineClientCidrs": "[]"}, P + "queryEngineClientCidrs", "at least one client CIDR"),
+    ({"queryEngineClientCidrs": '["10.0.0.1/8"]'}, P + "queryEngineClientCidrs", "host bits set"),
+    ({"queryEngineClientCidrs": '["10.0.0.0"]'}, P + "queryEngineClientCidrs", "prefix length"),
+    ({"queryEngineDatabase": "all"}, P + "queryEngineDatabase", "pg_hba keyword"),
+    ({"queryEngineSearchFilter": "(uid=alice)"}, P + "queryEngineSearchFilter", "$username"),
+    (
+        {"queryEngineExtraPgHbaRules": '["hostssl immuta all 0.0.0.0/0 trust"]'},
+        P + "queryEngineExtraPgHbaRules",
+        "uses trust",
+    ),
+    (
+        {"queryEngineExtraPgHbaRules": '["hostssl immuta all 0.0.0.0/0 md5 x=\\"open"]'},
+        P + "queryEngineExtraPgHbaRules",
+        "unbalanced quote",
+    ),
+    ({"helmChartVersion": ""}, P + "helmChartVersion", "pin the Immuta chart version"),
+    ({"helmRepository": "http://charts.example"}, P + "helmRepository", "plain http is refused"),
+    ({"helmNamespace": "Immuta_NS"}, P + "helmNamespace", "DNS-1123"),
+    (
+        {"helmValues": '{"queryEngine": {"clientPgHBARules": []}}'},
+        P + "helmValues",
+        "put your own rules in queryEngineExtraPgHbaRules",
+    ),
+    ({"helmValues": "[1, 2]"}, P + "helmValues", "dictionary"),
 ]
 
 
@@ -134,6 +161,12 @@ def test_bad_value_names_key_and_what_is_allowed(
 def test_non_secret_value_is_quoted_in_the_error() -> None:
     error = problems_of(ldapPort="70000")
     assert f'{P}ldapPort = "70000"' in str(error)
+
+
+def test_helm_repository_password_is_masked() -> None:
+    error = problems_of(helmRepository="http://x.example", helmRepositoryPassword=SECRET)
+    assert SECRET not in str(error)
+    assert f"{P}helmRepository = " in str(error)
 
 
 @pytest.mark.parametrize(
