@@ -37,16 +37,21 @@ lint: deps
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 
-## test: lint, type checks and every test (unit, provider, integration).
+## test: lint, type checks and every test (unit, integration against real slapd + PostgreSQL).
 test: deps system-deps lint
 	@rc=0; .venv/bin/pytest $(PYTEST_ARGS) || rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; exit $$rc
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
+	if pgrep -f 'okta-ldap-immuta-i[t]-' >/dev/null; then \
+	  echo "a test server outlived the suite:" >&2; pgrep -af 'okta-ldap-immuta-i[t]-' >&2; exit 1; fi; \
+	exit $$rc
 
 unit: deps
 	.venv/bin/pytest -m "not integration" $(PYTEST_ARGS)
 
-bench: deps
+## bench: offline plan vs SDK import floor; 10,000 pg_hba fuzz cases against PostgreSQL.
+bench: deps system-deps
 	$(PY) bench/plan_overhead.py
+	$(PY) bench/pg_hba_fuzz.py
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache

@@ -108,7 +108,8 @@ class DirectoryUser:
 @dataclass
 class Slapd:
     """OpenLDAP with `dc=<org>,dc=okta,dc=com`: users under `ou=users` with `uid` = login, bind
-    accounts also at `uid=<login>,dc=...` (Okta's bind DN form), anonymous bind refused,
+    accounts also at `uid=<login>,dc=...` (Okta's bind DN form), anonymous bind refused (slapd
+    answers 48 where Okta answers 53),
     TLS only (LDAPS, TLS 1.2+)."""
 
     workdir: Path
@@ -200,6 +201,23 @@ access to * by users read by * none
         self.proc = None
 
 
+@dataclass(frozen=True)
+class HbaRow:
+    """One row of pg_hba_file_rules."""
+
+    line_number: int
+    type: str | None
+    database: list[str] | None
+    user_name: list[str] | None
+    address: str | None
+    auth_method: str | None
+    options: list[str] | None
+    error: str | None
+
+    def option_map(self) -> dict[str, str]:
+        return dict(o.split("=", 1) for o in self.options or [])
+
+
 # --- PostgreSQL 15 -------------------------------------------------------------------------
 
 
@@ -264,10 +282,19 @@ class Postgres:
         self.hba_file.write_text("\n".join(lines) + "\n")
         give_to("postgres", self.hba_file)
 
-    def reload(self) -> None:
+    def reload(self, timeout: float = 20.0) -> None:
+        """Re-read pg_hba.conf, and wait until new sessions see it (SIGHUP is asynchronous)."""
         with self.superuser() as conn:
+            (asked,) = conn.execute("SELECT clock_timestamp()").fetchone() or (None,)
             conn.execute("SELECT pg_reload_conf()")
-        time.sleep(0.3)  # the postmaster re-reads pg_hba.conf on SIGHUP, asynchronously
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.superuser() as conn:  # a new session inherits the postmaster's load time
+                (loaded,) = conn.execute("SELECT pg_conf_load_time()").fetchone() or (None,)
+            if loaded is not None and asked is not None and loaded >= asked:
+                return
+            time.sleep(0.02)
+        raise TimeoutError("PostgreSQL did not reload its configuration")
 
     @contextlib.contextmanager
     def superuser(
@@ -281,15 +308,16 @@ class Postgres:
         finally:
             conn.close()
 
-    def hba_rules(
-        self,
-    ) -> list[tuple[int, str, list[str], list[str], str | None, list[str] | None, str | None]]:
+    def hba_rules(self, conn: psycopg.Connection[tuple[object, ...]] | None = None) -> list[HbaRow]:
         """pg_hba_file_rules as PostgreSQL parses the file now (it re-reads it per query)."""
-        with self.superuser() as conn:
-            return conn.execute(
-                "SELECT line_number, type, database, user_name, auth_method, options, error"
-                " FROM pg_hba_file_rules ORDER BY line_number"
-            ).fetchall()  # type: ignore[return-value]
+        query = (
+            "SELECT line_number, type, database, user_name, address, auth_method, options, error"
+            " FROM pg_hba_file_rules ORDER BY line_number"
+        )
+        if conn is not None:
+            return [HbaRow(*row) for row in conn.execute(query).fetchall()]
+        with self.superuser() as own:
+            return [HbaRow(*row) for row in own.execute(query).fetchall()]
 
     def login(self, user: str, password: str, dbname: str = "immuta") -> None:
         """A TLS login as `user`; raises psycopg.OperationalError when refused."""
