@@ -2,6 +2,7 @@
 
 import pulumi
 
+from components.immuta_iam import ImmutaLdapIam, ImmutaLdapIamArgs
 from components.okta_bind_accounts import BindAccountsArgs, OktaBindAccounts
 from components.okta_mfa_policy import MfaSignOnPolicy, MfaSignOnPolicyArgs
 from components.pulumi_config import load_current_settings
@@ -23,12 +24,21 @@ mfa = MfaSignOnPolicy(
     MfaSignOnPolicyArgs(settings=settings.mfa, exempt_user_ids=bind_accounts.user_ids),
 )
 
+iam = ImmutaLdapIam(
+    "immuta-iam",
+    ImmutaLdapIamArgs(
+        settings=settings.immuta,
+        iam_id=settings.iam_id,
+        directory=directory,
+        bind=bind_accounts.for_consumer(Consumer.IMMUTA),
+    ),
+)
 query_engine = ImmutaQueryEngine(
     "query-engine",
     QueryEngineArgs(
         settings=settings.query_engine,
         directory=directory,
-        iam_id=settings.iam_id,  # from config until the Immuta IAM resource provides it
+        iam_id=iam.iam_id,  # the role <id>_user follows the IAM resource
         bind=bind_accounts.for_consumer(Consumer.QUERY_ENGINE),
     ),
 )
@@ -47,6 +57,6 @@ pulumi.export(
     {c.value: bind_accounts.for_consumer(c).user_id for c in Consumer},
 )
 pulumi.export("mfaPolicyId", mfa.policy_id)
-pulumi.export("immutaIamId", settings.iam_id)
+pulumi.export("immutaIamId", iam.iam_id)
 pulumi.export("queryEngineRole", query_engine.role)
 pulumi.export("pgHbaRules", query_engine.pg_hba_rules)

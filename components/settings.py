@@ -41,6 +41,7 @@ SECRET_KEYS: frozenset[str] = frozenset(
         "queryEngineBindPassword",
         "sharedBindPassword",
         "helmRepositoryPassword",
+        "immutaApiKey",
     }
 )
 OKTA_LOGIN_MAX = 100
@@ -171,6 +172,35 @@ class StackConfig(BaseModel):
     helm_repository_username: str = Field("", alias="helmRepositoryUsername")
     helm_repository_password: SecretStr = Field(SecretStr(""), alias="helmRepositoryPassword")
     helm_values: dict[str, Any] = Field(default_factory=dict, alias="helmValues")
+    immuta_url: str = Field("", alias="immutaUrl")
+    immuta_api_key: SecretStr = Field(SecretStr(""), alias="immutaApiKey")
+    immuta_ca_certificate: str = Field("", alias="immutaCaCertificate")
+    immuta_iam_display_name: PolicyName = Field("Okta LDAP", alias="immutaIamDisplayName")
+    immuta_iam_adopt: bool = Field(False, alias="immutaIamAdopt")
+    immuta_test_before_save: bool = Field(True, alias="immutaTestBeforeSave")
+    immuta_sync_cron: str = Field("0 */6 * * *", alias="immutaSyncCron")
+    immuta_timeout_seconds: int = Field(30, ge=1, le=300, alias="immutaTimeoutSeconds")
+
+    @field_validator("immuta_url")
+    @classmethod
+    def _immuta_url(cls, value: str) -> str:
+        if value and not re.match(r"^https://[^/\s?#]+(/[^\s?#]*)?$", value):
+            raise ValueError("the https:// address of Immuta (no query or fragment; TLS only)")
+        return value.rstrip("/")
+
+    @field_validator("immuta_ca_certificate")
+    @classmethod
+    def _ca(cls, value: str) -> str:
+        if value and "-----BEGIN CERTIFICATE-----" not in value:
+            raise ValueError("PEM text of the CA certificate(s) Immuta's TLS chains to")
+        return value
+
+    @field_validator("immuta_sync_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError("a five-field cron rule, e.g. '0 */6 * * *'")
+        return value
 
     @field_validator("immuta_iam_id")
     @classmethod
@@ -347,6 +377,18 @@ class QueryEngineSettings:
 
 
 @dataclass(frozen=True)
+class ImmutaSettings:
+    """Immuta's LDAP IAM. The URL and API key are read by the provider, not the program."""
+
+    url: str
+    display_name: str
+    adopt: bool
+    test_before_save: bool
+    sync_cron: str
+    profile: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the program needs, derived from a validated StackConfig."""
 
@@ -356,6 +398,7 @@ class Settings:
     mfa: MfaPolicySettings
     iam_id: str
     query_engine: QueryEngineSettings
+    immuta: ImmutaSettings
 
 
 def project_key(name: str) -> str:
@@ -589,6 +632,14 @@ def load_settings(config: Mapping[str, str]) -> Settings:
         mfa=mfa,
         iam_id=cfg.immuta_iam_id,
         query_engine=query_engine,
+        immuta=ImmutaSettings(
+            url=cfg.immuta_url,
+            display_name=cfg.immuta_iam_display_name,
+            adopt=cfg.immuta_iam_adopt,
+            test_before_save=cfg.immuta_test_before_save,
+            sync_cron=cfg.immuta_sync_cron,
+            profile={"name": "cn", "email": "mail"},
+        ),
     )
     _check_rules_render(settings)
     return settings
@@ -614,6 +665,11 @@ def _required_problems(cfg: StackConfig) -> list[Problem]:
     required = {
         "immutaIamId": (cfg.immuta_iam_id, "the Immuta IAM id, e.g. okta (its role is <id>_user)"),
         "helmChartVersion": (cfg.helm_chart_version, "pin the Immuta chart version, e.g. 4.13.5"),
+        "immutaUrl": (cfg.immuta_url, "the https:// address of Immuta"),
+        "immutaApiKey": (
+            cfg.immuta_api_key.get_secret_value(),
+            "`pulumi config set --secret okta-ldap-immuta:immutaApiKey <key>`",
+        ),
     }
     return [
         Problem(project_key(key), f"required: {hint}")

@@ -12,6 +12,7 @@ from offline_plan.engine import PlanResult, Registration, is_secret_wrapper
 from offline_plan.stack_config import SECRET_PLACEHOLDER
 
 SECRET = "[secret]"
+PROVIDER_BLOB = "<serialized dynamic provider>"
 HEADER = """\
 # Offline plan of stack {stack!r} (project {project})
 # The desired state that `pulumi up` would converge to, rendered by running the real program
@@ -71,7 +72,11 @@ class Masker:
             return int(value)
         if isinstance(value, dict):
             return {
-                k: SECRET if in_secret and _CREDENTIAL_KEY.search(str(k)) else self(v, in_secret)
+                k: PROVIDER_BLOB
+                if k == "__provider"
+                else SECRET
+                if in_secret and _CREDENTIAL_KEY.search(str(k))
+                else self(v, in_secret)
                 for k, v in value.items()
             }
         if isinstance(value, list | tuple):
@@ -180,8 +185,9 @@ def to_text(plan: PlanResult) -> str:
         lines.append(f"{pad}    parent: {_label(r.parent_urn, by_urn)}")
         for key in sorted(r.options):
             lines += _lines(key, _named(r.options[key], by_urn), pad + "    ")
-        for key in sorted(r.inputs):
-            lines += _lines(key, mask(r.inputs[key]), pad + "    ")
+        inputs = mask(r.inputs)
+        for key in sorted(inputs):
+            lines += _lines(key, inputs[key], pad + "    ")
     lines += ["", f"Outputs ({len(plan.outputs)})"]
     for key in sorted(plan.outputs):
         lines += _lines(key, mask(plan.outputs[key]), "  ")

@@ -107,6 +107,10 @@ def load_stack_config(stack: str, root: Path = PROJECT_ROOT) -> StackConfig:
         full = f"{name}:{short}"
         if full in values:
             continue
+        if "default" not in spec and spec.get("secret"):
+            values[full] = SECRET_PLACEHOLDER  # a credential: set at deploy time, never committed
+            secrets.append(full)
+            continue
         if "default" not in spec:
             problems.append(f"stack {stack!r} is missing configuration value {full}")
             continue

@@ -18,6 +18,7 @@ from offline_plan.stack_config import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
+CREDENTIAL_KEYS = {"immutaApiKey"}
 
 
 def test_pulumi_yaml_declares_exactly_the_settings_keys_with_the_same_defaults() -> None:
@@ -36,6 +37,10 @@ def test_pulumi_yaml_declares_exactly_the_settings_keys_with_the_same_defaults()
         assert spec.get("type") in {"string", "integer", "boolean", "array", "object"}, key
         assert spec.get("description"), key
         assert bool(spec.get("secret")) == (key in SECRET_KEYS), key
+        if "default" not in spec:  # required credentials: the CLI demands them before a run
+            assert key in CREDENTIAL_KEYS, key
+            assert spec.get("secret") is True, key
+            continue
         model_default = getattr(defaults, by_alias[key])
         if hasattr(model_default, "get_secret_value"):
             model_default = model_default.get_secret_value()
@@ -74,7 +79,7 @@ def test_loader_applies_defaults_and_masks_secure_values(tmp_path: Path) -> None
     assert json.loads(cfg.values[f"{PROJECT}:mfaPolicyGroups"]) == ["00gAAAAAAAAAAAAAAAAA"]
     assert cfg.values[f"{PROJECT}:ldapTransport"] == "ldaps"  # default from Pulumi.yaml
     assert cfg.values[f"{PROJECT}:immutaBindPassword"] == SECRET_PLACEHOLDER
-    assert cfg.secret_keys == (f"{PROJECT}:immutaBindPassword",)
+    assert set(cfg.secret_keys) == {f"{PROJECT}:immutaBindPassword", f"{PROJECT}:immutaApiKey"}
 
 
 @pytest.mark.parametrize(
@@ -89,6 +94,13 @@ def test_loader_rejects_what_the_cli_rejects(tmp_path: Path, line: str, message:
     root = _project(tmp_path, f"config:\n  okta:orgName: acme\n  {line}\n")
     with pytest.raises(StackConfigError, match=message):
         load_stack_config("t", root)
+
+
+def test_loader_supplies_a_placeholder_for_unset_credentials(tmp_path: Path) -> None:
+    cfg = load_stack_config("t", _project(tmp_path, "config:\n  okta:orgName: acme\n"))
+    assert cfg.values[f"{PROJECT}:immutaApiKey"] == SECRET_PLACEHOLDER
+    assert f"{PROJECT}:immutaApiKey" in cfg.secret_keys
+    assert cfg.values[f"{PROJECT}:immutaBindPassword"] == ""  # optional secrets stay unset
 
 
 def test_loader_names_a_missing_stack(tmp_path: Path) -> None:
