@@ -48,9 +48,11 @@ test: deps system-deps lint
 unit: deps
 	.venv/bin/pytest -m "not integration" $(PYTEST_ARGS)
 
-## bench: offline plan vs SDK import floor; 10,000 pg_hba fuzz cases against PostgreSQL.
+## bench: offline plan vs SDK import floor; Immuta requests per provider operation;
+## 10,000 pg_hba fuzz cases against PostgreSQL.
 bench: deps system-deps
 	$(PY) bench/plan_overhead.py
+	$(PY) bench/immuta_requests.py
 	$(PY) bench/pg_hba_fuzz.py
 
 clean:

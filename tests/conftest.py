@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 
 import pytest
 
 from offline_plan.engine import PlanResult, run_program
 from offline_plan.stack_config import StackConfig, load_stack_config
+from tests.integration.servers import TestCA
 
 P = "okta-ldap-immuta:"
 
@@ -46,3 +50,18 @@ def run_stack() -> Callable[..., PlanResult]:
         return run_program(cfg)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def workdir() -> Iterator[Path]:
+    """A temp folder the test servers (own system users when root) can reach."""
+    root = Path(tempfile.mkdtemp(prefix="okta-ldap-immuta-it-"))
+    root.chmod(0o755)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def ca(workdir: Path) -> TestCA:
+    """A test CA (openssl) for every TLS server of the suite."""
+    return TestCA.create(workdir / "ca")

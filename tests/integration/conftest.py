@@ -5,8 +5,6 @@ error, never a skip (`make test` installs them)."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,19 +28,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/integration/" in str(item.fspath):
             item.add_marker(pytest.mark.integration)
-
-
-@pytest.fixture(scope="session")
-def workdir() -> Iterator[Path]:
-    root = Path(tempfile.mkdtemp(prefix="okta-ldap-immuta-it-"))
-    root.chmod(0o755)  # the servers run as their own users and must reach their folders
-    yield root
-    shutil.rmtree(root, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-def ca(workdir: Path) -> TestCA:
-    return TestCA.create(workdir / "ca")
 
 
 @pytest.fixture(scope="session")

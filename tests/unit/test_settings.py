@@ -140,6 +140,14 @@ BAD_CASES = [
         "put your own rules in queryEngineExtraPgHbaRules",
     ),
     ({"helmValues": "[1, 2]"}, P + "helmValues", "dictionary"),
+    ({"immutaUrl": ""}, P + "immutaUrl", "required: the https:// address of Immuta"),
+    ({"immutaUrl": "http://immuta.acme.example"}, P + "immutaUrl", "TLS only"),
+    ({"immutaUrl": "https://immuta.acme.example/?x=1"}, P + "immutaUrl", "no query"),
+    ({"immutaApiKey": ""}, P + "immutaApiKey", "pulumi config set --secret"),
+    ({"immutaCaCertificate": "/etc/ssl/ca.pem"}, P + "immutaCaCertificate", "PEM text"),
+    ({"immutaSyncCron": "hourly"}, P + "immutaSyncCron", "five-field cron"),
+    ({"immutaTimeoutSeconds": "0"}, P + "immutaTimeoutSeconds", "greater than or equal to 1"),
+    ({"immutaIamAdopt": "maybe"}, P + "immutaIamAdopt", "valid boolean"),
 ]
 
 

@@ -1,0 +1,86 @@
+"""The Immuta IAM under mocks: wired to Immuta's own bind account, its id feeding the rules."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+import offline_plan.engine as engine
+from components.pg_hba import parse_line
+from offline_plan.engine import PlanResult, Registration, is_secret_wrapper
+
+IAM = "pulumi-python:dynamic:Resource"
+SYNC_PW = "Immuta-Sync-Bind-Pw-1"
+QE_PW = "Query-Engine-Bind-Pw-2"
+API_KEY = "immuta-api-key-do-not-leak"
+
+
+def iam_of(plan: PlanResult) -> Registration:
+    (iam,) = [r for r in plan.resources if r.type == IAM]
+    return iam
+
+
+def rules_of(plan: PlanResult) -> list[str]:
+    (release,) = [r for r in plan.resources if r.type == "kubernetes:helm.sh/v3:Release"]
+    return list(release.inputs["values"]["value"]["queryEngine"]["clientPgHBARules"])
+
+
+def test_iam_binds_with_immutas_account_not_the_query_engines(run_stack: Any) -> None:
+    plan = run_stack(
+        secret_keys={
+            "immutaBindPassword": SYNC_PW,
+            "queryEngineBindPassword": QE_PW,
+            "immutaApiKey": API_KEY,
+        }
+    )
+    i = iam_of(plan).inputs
+    out = plan.outputs
+    assert i["bindDn"] == out["bindDns"]["immuta"] != out["bindDns"]["queryEngine"]
+    assert is_secret_wrapper(i["bindPassword"])
+    assert i["bindPassword"]["value"] == SYNC_PW
+    assert (i["host"], i["port"], i["useSsl"], i["rejectUnauthorized"]) == (
+        out["ldapHost"],
+        out["ldapPort"],
+        True,
+        True,
+    )
+    assert (i["userSearchBase"], i["groupSearchBase"]) == (
+        out["ldapUserBaseDn"],
+        out["ldapGroupBaseDn"],
+    )
+    assert i["userIdAttribute"] == "uid"
+    assert "linkPostgresAccount" in i["supportedActions"]
+    assert i["pageSize"] == 1000
+    assert i["profile"] == {"name": "cn", "email": "mail"}
+    assert "bindPasswordDigest" in iam_of(plan).options["additionalSecretOutputs"]
+
+
+def test_api_key_and_url_are_never_resource_inputs(run_stack: Any) -> None:
+    plan = run_stack(secret_keys={"immutaApiKey": API_KEY})
+    everything = json.dumps([r.inputs for r in plan.resources], default=str)
+    assert API_KEY not in everything
+    assert "immuta-dev.acme.example" not in everything  # read by the provider's configure()
+
+
+def test_rules_take_the_role_from_the_iam_resource(
+    run_stack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The mock engine answers with an id that differs from config: the rules must follow it.
+    monkeypatch.setitem(engine.COMPUTED_OUTPUTS, IAM, {"iamId": "from-immuta"})
+    plan = run_stack()
+    assert [t.text for t in parse_line(rules_of(plan)[0]).users] == ["+from-immuta_user"]
+    assert plan.outputs["queryEngineRole"] == "from-immuta_user"
+    assert plan.outputs["immutaIamId"] == "from-immuta"
+
+
+def test_starttls_for_postgres_keeps_ldaps_for_immuta(run_stack: Any) -> None:
+    plan = run_stack(ldapTransport="starttls")
+    assert iam_of(plan).inputs["port"] == 636
+    assert parse_line(rules_of(plan)[0]).option("ldapport") == "389"
+
+
+def test_adopt_and_dry_run_settings_reach_the_iam(run_stack: Any) -> None:
+    i = iam_of(run_stack(immutaIamAdopt="true", immutaTestBeforeSave="false")).inputs
+    assert (i["adopt"], i["testBeforeSave"]) == (True, False)
