@@ -44,6 +44,14 @@ class PlanResult:
     outputs: dict[str, Any]  # secret outputs wrapped like secret inputs
     invokes: list[tuple[str, dict[str, Any]]]
 
+    def of_type(self, type_: str) -> list[Registration]:
+        return [r for r in self.resources if r.type == type_]
+
+    def only(self, type_: str) -> Registration:
+        """The one registration of `type_` (fails when there are none or several)."""
+        (found,) = self.of_type(type_)
+        return found
+
 
 # Outputs that a real provider computes; the mock returns a readable stand-in.
 COMPUTED_OUTPUTS: dict[str, dict[str, Any]] = {

@@ -65,3 +65,12 @@ def workdir() -> Iterator[Path]:
 def ca(workdir: Path) -> TestCA:
     """A test CA (openssl) for every TLS server of the suite."""
     return TestCA.create(workdir / "ca")
+
+
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+def helm_rules(plan: PlanResult) -> list[str]:
+    """queryEngine.clientPgHBARules of the Immuta Helm release (its values are secret)."""
+    values = plan.only(HELM_RELEASE).inputs["values"]
+    return list(values["value"]["queryEngine"]["clientPgHBARules"])

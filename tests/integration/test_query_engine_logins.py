@@ -10,7 +10,7 @@ import pytest
 
 from components.pg_hba import LdapSearchBindRule
 from offline_plan.engine import run_program
-from tests.conftest import P, config_for
+from tests.conftest import P, config_for, helm_rules
 from tests.integration.conftest import ALICE, BOB, CAROL, IAM_ID, IMMUTA_BIND, ORG, QE_BIND, ROLE
 from tests.integration.servers import Postgres, Slapd
 
@@ -33,8 +33,7 @@ def program_rules(slapd: Slapd, qe_password: str = QE_BIND.password) -> list[str
     values = dict(cfg.values)
     values[P + "queryEngineBindPassword"] = qe_password
     plan = run_program(type(cfg)(cfg.project, cfg.stack, values, (P + "queryEngineBindPassword",)))
-    (release,) = [r for r in plan.resources if r.type == "kubernetes:helm.sh/v3:Release"]
-    return list(release.inputs["values"]["value"]["queryEngine"]["clientPgHBARules"])
+    return helm_rules(plan)
 
 
 @pytest.fixture

@@ -9,22 +9,13 @@ import pytest
 
 import offline_plan.engine as engine
 from components.pg_hba import parse_line
-from offline_plan.engine import PlanResult, Registration, is_secret_wrapper
+from offline_plan.engine import is_secret_wrapper
+from tests.conftest import helm_rules
 
 IAM = "pulumi-python:dynamic:Resource"
 SYNC_PW = "Immuta-Sync-Bind-Pw-1"
 QE_PW = "Query-Engine-Bind-Pw-2"
 API_KEY = "immuta-api-key-do-not-leak"
-
-
-def iam_of(plan: PlanResult) -> Registration:
-    (iam,) = [r for r in plan.resources if r.type == IAM]
-    return iam
-
-
-def rules_of(plan: PlanResult) -> list[str]:
-    (release,) = [r for r in plan.resources if r.type == "kubernetes:helm.sh/v3:Release"]
-    return list(release.inputs["values"]["value"]["queryEngine"]["clientPgHBARules"])
 
 
 def test_iam_binds_with_immutas_account_not_the_query_engines(run_stack: Any) -> None:
@@ -35,7 +26,7 @@ def test_iam_binds_with_immutas_account_not_the_query_engines(run_stack: Any) ->
             "immutaApiKey": API_KEY,
         }
     )
-    i = iam_of(plan).inputs
+    i = plan.only(IAM).inputs
     out = plan.outputs
     assert i["bindDn"] == out["bindDns"]["immuta"] != out["bindDns"]["queryEngine"]
     assert is_secret_wrapper(i["bindPassword"])
@@ -54,7 +45,7 @@ def test_iam_binds_with_immutas_account_not_the_query_engines(run_stack: Any) ->
     assert "linkPostgresAccount" in i["supportedActions"]
     assert i["pageSize"] == 1000
     assert i["profile"] == {"name": "cn", "email": "mail"}
-    assert "bindPasswordDigest" in iam_of(plan).options["additionalSecretOutputs"]
+    assert "bindPasswordDigest" in plan.only(IAM).options["additionalSecretOutputs"]
 
 
 def test_api_key_and_url_are_never_resource_inputs(run_stack: Any) -> None:
@@ -70,17 +61,18 @@ def test_rules_take_the_role_from_the_iam_resource(
     # The mock engine answers with an id that differs from config: the rules must follow it.
     monkeypatch.setitem(engine.COMPUTED_OUTPUTS, IAM, {"iamId": "from-immuta"})
     plan = run_stack()
-    assert [t.text for t in parse_line(rules_of(plan)[0]).users] == ["+from-immuta_user"]
+    assert [t.text for t in parse_line(helm_rules(plan)[0]).users] == ["+from-immuta_user"]
     assert plan.outputs["queryEngineRole"] == "from-immuta_user"
     assert plan.outputs["immutaIamId"] == "from-immuta"
 
 
 def test_starttls_for_postgres_keeps_ldaps_for_immuta(run_stack: Any) -> None:
     plan = run_stack(ldapTransport="starttls")
-    assert iam_of(plan).inputs["port"] == 636
-    assert parse_line(rules_of(plan)[0]).option("ldapport") == "389"
+    assert plan.only(IAM).inputs["port"] == 636
+    assert parse_line(helm_rules(plan)[0]).option("ldapport") == "389"
 
 
 def test_adopt_and_dry_run_settings_reach_the_iam(run_stack: Any) -> None:
-    i = iam_of(run_stack(immutaIamAdopt="true", immutaTestBeforeSave="false")).inputs
+    plan = run_stack(immutaIamAdopt="true", immutaTestBeforeSave="false")
+    i = plan.only(IAM).inputs
     assert (i["adopt"], i["testBeforeSave"]) == (True, False)

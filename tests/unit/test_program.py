@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from offline_plan.engine import PlanResult, Registration, is_secret_wrapper
+from offline_plan.engine import Registration, is_secret_wrapper
 from offline_plan.render import to_json, to_text
 
 USER = "okta:user/user:User"
@@ -18,18 +18,14 @@ PASSWORD = "random:index/randomPassword:RandomPassword"
 PLAINTEXT = "Adopted-Bind-Passw0rd!"
 
 
-def of_type(plan: PlanResult, type_: str) -> list[Registration]:
-    return [r for r in plan.resources if r.type == type_]
-
-
 def mock_id(r: Registration) -> str:
     return f"<id of {r.name}>"  # the id the mock engine assigned at registration
 
 
 def test_dev_declares_two_bind_users_with_exactly_read_only_admin(run_stack: Any) -> None:
     plan = run_stack()
-    users = of_type(plan, USER)
-    roles = of_type(plan, ROLES)
+    users = plan.of_type(USER)
+    roles = plan.of_type(ROLES)
     assert sorted(u.inputs["login"] for u in users) == [
         "svc-immuta-ldap-sync@acme.example",
         "svc-immuta-qe-ldap@acme.example",
@@ -45,9 +41,9 @@ def test_dev_declares_two_bind_users_with_exactly_read_only_admin(run_stack: Any
 
 def test_mfa_rule_requires_mfa_and_exempts_exactly_the_bind_accounts(run_stack: Any) -> None:
     plan = run_stack()
-    users = of_type(plan, USER)
-    (policy,) = of_type(plan, POLICY)
-    (rule,) = of_type(plan, RULE)
+    users = plan.of_type(USER)
+    (policy,) = plan.of_type(POLICY)
+    (rule,) = plan.of_type(RULE)
     assert rule.inputs["mfaRequired"] is True
     assert rule.inputs["authtype"] == "ANY"
     assert rule.inputs["policyId"] == mock_id(policy)
@@ -66,14 +62,14 @@ def test_ldap_interface_rule_option_keeps_priorities_contiguous(
     run_stack: Any, mode: str, ldap_mfa: bool, prompt: str | None
 ) -> None:
     plan = run_stack(ldapInterfaceRule=mode, mfaPrompt="ALWAYS")
-    rules = sorted(of_type(plan, RULE), key=lambda r: r.inputs["priority"])
+    rules = sorted(plan.of_type(RULE), key=lambda r: r.inputs["priority"])
     assert [r.inputs["priority"] for r in rules] == [1, 2]
     ldap_rule, any_rule = rules
     assert ldap_rule.inputs["authtype"] == "LDAP_INTERFACE"
     assert ldap_rule.inputs["mfaRequired"] is ldap_mfa
     assert ldap_rule.inputs.get("mfaPrompt") == prompt
     assert any_rule.inputs["mfaRequired"] is True
-    exempt = sorted(mock_id(u) for u in of_type(plan, USER))
+    exempt = sorted(mock_id(u) for u in plan.of_type(USER))
     assert all(sorted(r.inputs["usersExcluded"]) == exempt for r in rules)
 
 
@@ -81,7 +77,7 @@ def test_explicit_groups_replace_the_everyone_lookup(run_stack: Any) -> None:
     plan = run_stack(
         mfaPolicyGroups='["00gAAAAAAAAAAAAAAAAA","00gBBBBBBBBBBBBBBBBB"]', mfaPolicyPriority="3"
     )
-    (policy,) = of_type(plan, POLICY)
+    (policy,) = plan.of_type(POLICY)
     assert policy.inputs["groupsIncluded"] == ["00gAAAAAAAAAAAAAAAAA", "00gBBBBBBBBBBBBBBBBB"]
     assert policy.inputs["priority"] == 3
     assert plan.invokes == []
@@ -89,8 +85,8 @@ def test_explicit_groups_replace_the_everyone_lookup(run_stack: Any) -> None:
 
 def test_generated_passwords_are_secret_inputs(run_stack: Any) -> None:
     plan = run_stack()
-    users = of_type(plan, USER)
-    generators = of_type(plan, PASSWORD)
+    users = plan.of_type(USER)
+    generators = plan.of_type(PASSWORD)
     assert len(generators) == len(users) == 2
     assert all(is_secret_wrapper(u.inputs["password"]) for u in users)
     assert all("password" in u.options["additionalSecretOutputs"] for u in users)
@@ -100,10 +96,10 @@ def test_generated_passwords_are_secret_inputs(run_stack: Any) -> None:
 
 def test_configured_password_is_secret_everywhere(run_stack: Any) -> None:
     plan = run_stack(secret_keys={"queryEngineBindPassword": PLAINTEXT})
-    qe = next(u for u in of_type(plan, USER) if "qe" in u.inputs["login"])
+    qe = next(u for u in plan.of_type(USER) if "qe" in u.inputs["login"])
     assert is_secret_wrapper(qe.inputs["password"])
     assert qe.inputs["password"]["value"] == PLAINTEXT  # the real value reaches Okta...
-    assert len(of_type(plan, PASSWORD)) == 1  # ...and only the other account is generated
+    assert len(plan.of_type(PASSWORD)) == 1  # ...and only the other account is generated
     for rendered in (to_text(plan), to_json(plan)):
         assert PLAINTEXT not in rendered  # ...but never a rendered plan
     assert is_secret_wrapper(plan.outputs["pgHbaRules"])  # and outputs carrying it are secret
@@ -118,8 +114,8 @@ def test_shared_mode_exempts_its_single_account(run_stack: Any) -> None:
         queryEngineBindLogin="",
         sharedBindLogin="svc-ldap@acme.example",
     )
-    (user,) = of_type(plan, USER)
-    (rule,) = of_type(plan, RULE)
+    (user,) = plan.of_type(USER)
+    (rule,) = plan.of_type(RULE)
     assert rule.inputs["usersExcluded"] == [mock_id(user)]
     dn = "uid=svc-ldap@acme.example,dc=acme-dev,dc=oktapreview,dc=com"
     assert plan.outputs["bindDns"] == {"immuta": dn, "queryEngine": dn}
@@ -134,7 +130,7 @@ def test_outputs_carry_the_ldap_facts(run_stack: Any) -> None:
         "starttls",
     )
     assert out["ldapUserBaseDn"] == "ou=users,dc=acme-dev,dc=oktapreview,dc=com"
-    users = {u.inputs["login"]: mock_id(u) for u in of_type(plan, USER)}
+    users = {u.inputs["login"]: mock_id(u) for u in plan.of_type(USER)}
     assert out["bindAccountIds"] == {
         "immuta": users["svc-immuta-ldap-sync@acme.example"],
         "queryEngine": users["svc-immuta-qe-ldap@acme.example"],

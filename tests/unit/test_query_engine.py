@@ -7,15 +7,14 @@ from typing import Any
 from components.pg_hba import parse_line
 from offline_plan.engine import PlanResult, Registration, is_secret_wrapper
 from offline_plan.render import to_json, to_text
+from tests.conftest import HELM_RELEASE
 
-RELEASE = "kubernetes:helm.sh/v3:Release"
 QE_PASSWORD = "Query-Engine-Bind-Pw-1"
 REPO_PASSWORD = "Chart-Repo-Password-9"
 
 
 def release_of(plan: PlanResult) -> Registration:
-    (release,) = [r for r in plan.resources if r.type == RELEASE]
-    return release
+    return plan.only(HELM_RELEASE)
 
 
 def rules_of(release: Registration) -> list[str]:
