@@ -17,7 +17,11 @@ except SettingsError as exc:  # before any resource is registered
 directory = settings.directory
 bind_accounts = OktaBindAccounts(
     "ldap-bind-accounts",
-    BindAccountsArgs(accounts=settings.bind_accounts, directory=directory),
+    BindAccountsArgs(
+        accounts=settings.bind_accounts,
+        directory=directory,
+        rotation=settings.password_rotation,
+    ),
 )
 mfa = MfaSignOnPolicy(
     "mfa-sign-on",

@@ -25,6 +25,7 @@ class BindAccountsArgs:
 
     accounts: Sequence[BindAccount]
     directory: LdapDirectory
+    rotation: str = ""  # a new value generates new passwords (accounts without a configured one)
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class BindCredentials:
     account: BindAccount
     user_id: pulumi.Output[str]
     bind_dn: str
-    password: pulumi.Output[str]
+    password: pulumi.Output[str]  # secret; resolves only once Okta holds it (see OktaBindAccounts)
 
 
 class OktaBindAccounts(pulumi.ComponentResource):
@@ -49,7 +50,7 @@ class OktaBindAccounts(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         created = []
         for account in args.accounts:
-            password = self._password(account, child)
+            password = self._password(account, args.rotation, child)
             user = okta.user.User(
                 f"ldap-bind-{account.key}",
                 login=account.login,
@@ -72,14 +73,19 @@ class OktaBindAccounts(pulumi.ComponentResource):
                     account=account,
                     user_id=user.id,
                     bind_dn=args.directory.bind_dn(account.login),
-                    password=password,
+                    # Consumers (Immuta, the Query Engine) take the password through the Okta
+                    # user: on rotation they update only after Okta accepted the new one, and
+                    # not at all when Okta refuses it.
+                    password=pulumi.Output.all(user.id, password).apply(lambda v: str(v[1])),
                 )
             )
         self.credentials = tuple(created)
         self.register_outputs({"userIds": self.user_ids})
 
     @staticmethod
-    def _password(account: BindAccount, opts: pulumi.ResourceOptions) -> pulumi.Output[str]:
+    def _password(
+        account: BindAccount, rotation: str, opts: pulumi.ResourceOptions
+    ) -> pulumi.Output[str]:
         if account.password is not None:
             return pulumi.Output.secret(account.password.get_secret_value())
         generated = random.RandomPassword(
@@ -90,6 +96,7 @@ class OktaBindAccounts(pulumi.ComponentResource):
             min_numeric=2,
             min_special=2,
             override_special=GENERATED_PASSWORD_SPECIALS,
+            keepers={"rotation": rotation},
             opts=opts,
         )
         return pulumi.Output.secret(generated.result)

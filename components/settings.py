@@ -180,6 +180,7 @@ class StackConfig(BaseModel):
     immuta_test_before_save: bool = Field(True, alias="immutaTestBeforeSave")
     immuta_sync_cron: str = Field("0 */6 * * *", alias="immutaSyncCron")
     immuta_timeout_seconds: int = Field(30, ge=1, le=300, alias="immutaTimeoutSeconds")
+    bind_password_rotation: str = Field("", max_length=100, alias="bindPasswordRotation")
 
     @field_validator("immuta_url")
     @classmethod
@@ -399,6 +400,7 @@ class Settings:
     iam_id: str
     query_engine: QueryEngineSettings
     immuta: ImmutaSettings
+    password_rotation: str
 
 
 def project_key(name: str) -> str:
@@ -640,6 +642,7 @@ def load_settings(config: Mapping[str, str]) -> Settings:
             sync_cron=cfg.immuta_sync_cron,
             profile={"name": "cn", "email": "mail"},
         ),
+        password_rotation=cfg.bind_password_rotation,
     )
     _check_rules_render(settings)
     return settings

@@ -35,6 +35,7 @@ class Registration:
     custom: bool
     inputs: dict[str, Any]
     options: dict[str, Any] = field(default_factory=dict)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)  # input -> URNs
 
 
 @dataclass
@@ -134,6 +135,9 @@ class _RecordingMonitor(mocks.MockMonitor):
                     custom=request.custom,
                     inputs=rpc.deserialize_properties(request.object),
                     options={k: v for k, v in options.items() if v},
+                    property_dependencies={
+                        k: sorted(v.urns) for k, v in request.propertyDependencies.items()
+                    },
                 )
             )
         return response

@@ -1,0 +1,210 @@
+"""Mandatory guardrails for okta-ldap-immuta stacks; each message says how to fix it.
+
+Python policies see secret values already unwrapped, so "values are secret" is checked on the
+resource's `additional_secret_outputs`; the unit tests prove the inputs themselves are secret.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from components.pg_hba import PgHbaError, parse_line
+
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+OKTA_USER = "okta:user/user:User"
+ADMIN_ROLES = "okta:index/userAdminRoles:UserAdminRoles"
+SIGNON_RULE = "okta:policy/ruleSignon:RuleSignon"
+DYNAMIC = "pulumi-python:dynamic:Resource"
+AUTH_METHODS = frozenset(
+    {"trust", "reject", "md5", "password", "scram-sha-256", "gss", "sspi", "ident", "peer",
+     "ldap", "radius", "cert", "pam", "bsd"}
+)  # fmt: skip
+
+
+def pg_hba_rules(props: Mapping[str, Any]) -> list[str]:
+    values = props.get("values") or {}
+    query_engine = values.get("queryEngine") or {} if isinstance(values, Mapping) else {}
+    return [str(r) for r in query_engine.get("clientPgHBARules") or []]
+
+
+def _has_address(address: str) -> bool:
+    if address in AUTH_METHODS or "=" in address:
+        return False
+    if address in ("all", "samehost", "samenet") or (
+        not address[:1].isdigit() and ":" not in address
+    ):
+        return True  # a keyword or a host name
+    try:
+        ipaddress.ip_network(address, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
+def rule_problems(rule: str) -> list[str]:
+    """What is wrong with one pg_hba line, each with its fix."""
+    try:
+        parsed = parse_line(rule)
+    except PgHbaError as exc:
+        return [f"does not parse as one pg_hba line ({exc}); render it with components.pg_hba"]
+    problems = []
+    if parsed.method == "trust" or (
+        parsed.conn_type.startswith("host") and parsed.address == "trust"
+    ):
+        problems.append(
+            "uses trust: anyone it matches logs in without a password; use ldap or scram-sha-256"
+        )
+    if parsed.conn_type.startswith("host") and not _has_address(parsed.address):
+        problems.append(
+            f"has no address column (PostgreSQL reads {parsed.address!r} as the address and "
+            "rejects the rule); add a CIDR such as 0.0.0.0/0 after the user column"
+        )
+    elif parsed.method == "ldap":
+        scheme, starttls = parsed.option("ldapscheme"), parsed.option("ldaptls")
+        if scheme != "ldaps" and starttls != "1":
+            problems.append(
+                "LDAP without TLS sends every password in clear; add ldapscheme=ldaps (port 636) "
+                "or ldaptls=1 (StartTLS, port 389)"
+            )
+        if scheme == "ldaps" and starttls == "1":
+            problems.append(
+                "sets both ldapscheme=ldaps and ldaptls=1, so every login fails with "
+                "'TLS already started'; keep only one"
+            )
+    return problems
+
+
+def check_pg_hba_rules(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """pg_hba LDAP rules use TLS, have an address column, and never trust."""
+    if args.resource_type != HELM_RELEASE:
+        return
+    for i, rule in enumerate(pg_hba_rules(args.props)):
+        for problem in rule_problems(rule):
+            report(f"queryEngine.clientPgHBARules[{i}] {problem}", None)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _strings(v)
+
+
+def check_secret_helm_values(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """Helm values that carry ldapbindpasswd are secret."""
+    if args.resource_type != HELM_RELEASE:
+        return
+    carries_password = any("ldapbindpasswd" in s for s in _strings(args.props.get("values")))
+    if carries_password and "values" not in (args.opts.additional_secret_outputs or []):
+        report(
+            "Helm values carry ldapbindpasswd but are not secret: build them with "
+            "pulumi.Output.secret(...) and register the release with "
+            "additional_secret_outputs=['values']",
+            None,
+        )
+
+
+def check_read_only_admin(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """Bind accounts hold exactly READ_ONLY_ADMIN."""
+    if args.resource_type != ADMIN_ROLES:
+        return
+    roles = list(args.props.get("adminRoles") or [])
+    if roles != ["READ_ONLY_ADMIN"]:
+        report(
+            f"a bind account holds admin roles {roles}; it must hold exactly ['READ_ONLY_ADMIN'] "
+            "(least privilege that can still read the directory)",
+            None,
+        )
+
+
+def check_immuta_iam_ssl(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """The Immuta IAM uses LDAPS with certificate checking."""
+    if args.resource_type != DYNAMIC or "iamId" not in args.props:
+        return
+    if args.props.get("useSsl") is not True or args.props.get("rejectUnauthorized") is not True:
+        report(
+            "the Immuta LDAP IAM must use LDAPS with certificate checking: set useSsl and "
+            "rejectUnauthorized to true (Okta's LDAP Interface refuses plain LDAP anyway)",
+            None,
+        )
+
+
+def _urns(resources: list[PolicyResource]) -> set[str]:
+    return {r.urn for r in resources}
+
+
+def check_mfa_exemptions(args: StackValidationArgs, report: ReportViolation) -> None:
+    """The MFA rule requires MFA; its exemptions are exactly the bind accounts."""
+    users = _urns([r for r in args.resources if r.resource_type == OKTA_USER])
+    rules = [r for r in args.resources if r.resource_type == SIGNON_RULE]
+    if users and not any(r.props.get("mfaRequired") is True for r in rules):
+        report("no sign-on rule requires MFA: add the MFA rule (components.okta_mfa_policy)", None)
+    for rule in rules:
+        if rule.props.get("authtype", "ANY") == "ANY" and rule.props.get("mfaRequired") is not True:
+            report(f"sign-on rule {rule.name} must require MFA (mfaRequired: true)", rule.urn)
+        exempt = _urns(rule.property_dependencies.get("usersExcluded", []))
+        if exempt != users or len(rule.props.get("usersExcluded") or []) != len(users):
+            report(
+                f"sign-on rule {rule.name} must exempt exactly this stack's LDAP bind accounts "
+                f"({len(users)}), no one else: set usersExcluded to their user ids",
+                rule.urn,
+            )
+        if rule.props.get("groupsExcluded"):
+            report(f"sign-on rule {rule.name} must not exempt groups (groupsExcluded)", rule.urn)
+
+
+def check_roles_once_per_account(args: StackValidationArgs, report: ReportViolation) -> None:
+    """Each bind account has exactly one UserAdminRoles."""
+    roles = [r for r in args.resources if r.resource_type == ADMIN_ROLES]
+    for user in (r for r in args.resources if r.resource_type == OKTA_USER):
+        holders = [r for r in roles if user.urn in _urns(r.property_dependencies.get("userId", []))]
+        if len(holders) != 1:
+            report(
+                f"bind account {user.name} has {len(holders)} UserAdminRoles; give it exactly one "
+                "with ['READ_ONLY_ADMIN'] (roles set in two places flip-flop on every run)",
+                user.urn,
+            )
+
+
+def _resource(name: str, check: Callable[..., None]) -> ResourceValidationPolicy:
+    return ResourceValidationPolicy(
+        name=name,
+        description=(check.__doc__ or name).strip(),
+        validate=check,
+        enforcement_level=EnforcementLevel.MANDATORY,
+    )
+
+
+def _stack(name: str, check: Callable[..., None]) -> StackValidationPolicy:
+    return StackValidationPolicy(
+        name=name,
+        description=(check.__doc__ or name).strip(),
+        validate=check,
+        enforcement_level=EnforcementLevel.MANDATORY,
+    )
+
+
+POLICIES = [
+    _resource("pg-hba-ldap-rules-use-tls", check_pg_hba_rules),
+    _resource("helm-values-with-bind-password-are-secret", check_secret_helm_values),
+    _resource("bind-accounts-read-only-admin", check_read_only_admin),
+    _resource("immuta-iam-uses-ldaps", check_immuta_iam_ssl),
+    _stack("mfa-rule-exempts-exactly-bind-accounts", check_mfa_exemptions),
+    _stack("bind-account-roles-set-once", check_roles_once_per_account),
+]
