@@ -76,3 +76,20 @@ def test_adopt_and_dry_run_settings_reach_the_iam(run_stack: Any) -> None:
     plan = run_stack(immutaIamAdopt="true", immutaTestBeforeSave="false")
     i = plan.only(IAM).inputs
     assert (i["adopt"], i["testBeforeSave"]) == (True, False)
+
+
+def test_one_set_of_facts_reaches_both_the_iam_and_the_rules(run_stack: Any) -> None:
+    plan = run_stack(queryEngineClientCidrs='["0.0.0.0/0", "::/0"]')
+    iam = plan.only(IAM).inputs
+    rules = [parse_line(r) for r in helm_rules(plan)]
+    assert len(rules) == 2
+    for rule in rules:
+        assert [t.text for t in rule.users] == [f"+{iam['iamId']}_user"]
+        assert rule.option("ldapserver") == iam["host"] == plan.outputs["ldapHost"]
+        assert rule.option("ldapport") == str(int(iam["port"]))
+        assert rule.option("ldapbasedn") == iam["userSearchBase"] == plan.outputs["ldapUserBaseDn"]
+        assert rule.option("ldapsearchattribute") == iam["userIdAttribute"] == "uid"
+        # the same directory, two accounts: Immuta's for the IAM, the Query Engine's for the rules
+        assert rule.option("ldapbinddn") == plan.outputs["bindDns"]["queryEngine"]
+    assert iam["bindDn"] == plan.outputs["bindDns"]["immuta"]
+    assert plan.outputs["queryEngineRole"] == f"{iam['iamId']}_user"
