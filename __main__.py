@@ -60,6 +60,10 @@ pulumi.export(
     "bindAccountIds",
     {c.value: bind_accounts.for_consumer(c).user_id for c in Consumer},
 )
+pulumi.export(
+    "bindPasswords",  # secret; `make verify` binds with them
+    pulumi.Output.secret({c.value: bind_accounts.for_consumer(c).password for c in Consumer}),
+)
 pulumi.export("mfaPolicyId", mfa.policy_id)
 pulumi.export("immutaIamId", iam.iam_id)
 pulumi.export("queryEngineRole", query_engine.role)

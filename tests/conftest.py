@@ -11,6 +11,7 @@ import pytest
 
 from offline_plan.engine import PlanResult, run_program
 from offline_plan.stack_config import StackConfig, load_stack_config
+from tests.immuta_emulator import ImmutaEmulator
 from tests.integration.servers import TestCA
 
 P = "okta-ldap-immuta:"
@@ -74,3 +75,12 @@ def helm_rules(plan: PlanResult) -> list[str]:
     """queryEngine.clientPgHBARules of the Immuta Helm release (its values are secret)."""
     values = plan.only(HELM_RELEASE).inputs["values"]
     return list(values["value"]["queryEngine"]["clientPgHBARules"])
+
+
+@pytest.fixture(scope="session")
+def emulator(ca: TestCA) -> Iterator[ImmutaEmulator]:
+    """The Immuta API emulator over HTTPS (test CA); tests reset its state."""
+    cert, key = ca.server_cert("immuta-emulator")
+    server = ImmutaEmulator(cert=cert, key=key).start()
+    yield server
+    server.stop()

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from offline_plan.engine import PlanResult, run_program
+from offline_plan.stack_config import StackConfig
+from tests.conftest import P, config_for, helm_rules
 from tests.integration.servers import DirectoryUser, Postgres, Slapd, TestCA
 
 ORG = "acme"
@@ -60,3 +63,40 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if STARTUP:
         parts = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in STARTUP.items())
         terminalreporter.write_line(f"integration servers started in: {parts}")
+
+
+def program_plan(slapd: Slapd, qe_password: str = QE_BIND.password, **overrides: str) -> PlanResult:
+    """The real program under mocks, pointed at the test slapd, with the bind passwords set."""
+    cfg = config_for(
+        "dev",
+        okta__orgName=ORG,
+        okta__baseUrl="okta.com",
+        ldapHost="127.0.0.1",
+        ldapPort=str(slapd.port),
+        immutaBindLogin=IMMUTA_BIND.login,
+        queryEngineBindLogin=QE_BIND.login,
+        immutaIamId=IAM_ID,
+        queryEngineClientCidrs='["0.0.0.0/0", "::/0"]',
+        **overrides,
+    )
+    values = dict(cfg.values)
+    values[P + "queryEngineBindPassword"] = qe_password
+    values[P + "immutaBindPassword"] = IMMUTA_BIND.password
+    secrets = (P + "queryEngineBindPassword", P + "immutaBindPassword")
+    return run_program(StackConfig(cfg.project, cfg.stack, values, secrets))
+
+
+def program_rules(slapd: Slapd, qe_password: str = QE_BIND.password) -> list[str]:
+    """queryEngine.clientPgHBARules of the Helm release, as the real program renders them."""
+    return helm_rules(program_plan(slapd, qe_password))
+
+
+@pytest.fixture
+def deployed(slapd: Slapd, postgres: Postgres) -> Iterator[list[str]]:
+    """PostgreSQL running the program's rules (ahead of the chart's catch-all)."""
+    rules = program_rules(slapd)
+    postgres.write_hba(rules)
+    postgres.reload()
+    yield rules
+    postgres.write_hba([])
+    postgres.reload()

@@ -62,6 +62,7 @@ def run(cmd: Sequence[str], **kwargs: object) -> subprocess.CompletedProcess[str
 class TestCA:
     """A CA plus server certificates; files are world-readable, keys readable by their owner."""
 
+    __test__ = False  # not a pytest test class
     root: Path
 
     @property

@@ -3,47 +3,14 @@ against slapd laid out like Okta's LDAP Interface (LDAPS with a test CA)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import psycopg
 import pytest
 
 from components.pg_hba import LdapSearchBindRule
-from offline_plan.engine import run_program
-from tests.conftest import P, config_for, helm_rules
-from tests.integration.conftest import ALICE, BOB, CAROL, IAM_ID, IMMUTA_BIND, ORG, QE_BIND, ROLE
+from tests.integration.conftest import ALICE, BOB, CAROL, ORG, QE_BIND, ROLE, program_rules
 from tests.integration.servers import Postgres, Slapd
 
 ROOT_DN = f"dc={ORG},dc=okta,dc=com"
-
-
-def program_rules(slapd: Slapd, qe_password: str = QE_BIND.password) -> list[str]:
-    """queryEngine.clientPgHBARules of the Helm release, as the real program renders them."""
-    cfg = config_for(
-        "dev",
-        okta__orgName=ORG,
-        okta__baseUrl="okta.com",
-        ldapHost="127.0.0.1",
-        ldapPort=str(slapd.port),
-        immutaBindLogin=IMMUTA_BIND.login,
-        queryEngineBindLogin=QE_BIND.login,
-        immutaIamId=IAM_ID,
-        queryEngineClientCidrs='["0.0.0.0/0", "::/0"]',
-    )
-    values = dict(cfg.values)
-    values[P + "queryEngineBindPassword"] = qe_password
-    plan = run_program(type(cfg)(cfg.project, cfg.stack, values, (P + "queryEngineBindPassword",)))
-    return helm_rules(plan)
-
-
-@pytest.fixture
-def deployed(slapd: Slapd, postgres: Postgres) -> Iterator[list[str]]:
-    rules = program_rules(slapd)
-    postgres.write_hba(rules)
-    postgres.reload()
-    yield rules
-    postgres.write_hba([])
-    postgres.reload()
 
 
 def test_each_rule_parses_into_exactly_the_intended_entry(

@@ -44,14 +44,6 @@ def desired(**overrides: Any) -> dict[str, Any]:
     return props
 
 
-@pytest.fixture(scope="session")
-def emulator(ca: TestCA) -> Iterator[ImmutaEmulator]:
-    cert, key = ca.server_cert("immuta-emulator")
-    server = ImmutaEmulator(cert=cert, key=key).start()
-    yield server
-    server.stop()
-
-
 def provider_config(emulator: ImmutaEmulator, ca: TestCA, **overrides: str) -> dict[str, str]:
     config = {
         "okta-ldap-immuta:immutaUrl": emulator.url,

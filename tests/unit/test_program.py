@@ -102,9 +102,9 @@ def test_configured_password_is_secret_everywhere(run_stack: Any) -> None:
     assert len(plan.of_type(PASSWORD)) == 1  # ...and only the other account is generated
     for rendered in (to_text(plan), to_json(plan)):
         assert PLAINTEXT not in rendered  # ...but never a rendered plan
-    assert is_secret_wrapper(plan.outputs["pgHbaRules"])  # and outputs carrying it are secret
-    assert all(not is_secret_wrapper(v) for k, v in plan.outputs.items() if k != "pgHbaRules")
-    assert PLAINTEXT not in repr({k: v for k, v in plan.outputs.items() if k != "pgHbaRules"})
+    secret_outputs = {k for k, v in plan.outputs.items() if is_secret_wrapper(v)}
+    assert secret_outputs == {"pgHbaRules", "bindPasswords"}  # the outputs carrying it
+    assert PLAINTEXT not in repr({k: v for k, v in plan.outputs.items() if k not in secret_outputs})
 
 
 def test_shared_mode_exempts_its_single_account(run_stack: Any) -> None:

@@ -1,0 +1,184 @@
+"""`python -m verify --stack dev --probe-login alice@acme.example`: will logins really work?
+
+Reads the stack's outputs (`pulumi stack output --json --show-secrets` when the Pulumi CLI is
+on PATH, or --outputs FILE) and config (the stack file, `pulumi config --json --show-secrets`
+or --config FILE; IMMUTA_API_KEY overrides the key), then runs each check with a pass/fail
+line and, on failure, the likely cause and the fix. Exit code 0 only when every check that ran
+passed. No secret is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import getpass
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from components.immuta_api import ImmutaConnection
+from components.settings import PROJECT
+from offline_plan.stack_config import SECRET_PLACEHOLDER, StackConfigError, load_stack_config
+from verify.checks import BindAccount, Check, Target, passed, run_checks
+
+
+class InputError(Exception):
+    """The command line or the stack's outputs/config are not usable."""
+
+
+def _pulumi_json(*args: str) -> Any:
+    result = subprocess.run(["pulumi", *args], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise InputError(f"`pulumi {args[0]} {args[1]}` failed: {result.stderr.strip()[:300]}")
+    return json.loads(result.stdout)
+
+
+def load_outputs(stack: str, path: str | None) -> dict[str, Any]:
+    if path:
+        return dict(json.loads(Path(path).read_text()))
+    if shutil.which("pulumi"):
+        return dict(_pulumi_json("stack", "output", "--json", "--show-secrets", "--stack", stack))
+    raise InputError(
+        "no stack outputs: run where the Pulumi CLI is logged in, or pass --outputs FILE from "
+        "`pulumi stack output --json --show-secrets`"
+    )
+
+
+def load_config(stack: str, path: str | None) -> dict[str, str]:
+    """`project:key` -> value: the stack file, then --config / the CLI's decrypted config."""
+    values: dict[str, str] = {}
+    with contextlib.suppress(StackConfigError):  # a stack without a file: outputs suffice
+        values.update(
+            {k: v for k, v in load_stack_config(stack).values.items() if v != SECRET_PLACEHOLDER}
+        )
+    raw: Any = None
+    if path:
+        raw = json.loads(Path(path).read_text())
+    elif shutil.which("pulumi"):
+        raw = _pulumi_json("config", "--json", "--show-secrets", "--stack", stack)
+    for key, value in (raw or {}).items():
+        values[key] = str(value.get("value", "")) if isinstance(value, dict) else str(value)
+    if os.environ.get("IMMUTA_API_KEY"):
+        values[f"{PROJECT}:immutaApiKey"] = os.environ["IMMUTA_API_KEY"]
+    return values
+
+
+def build_target(
+    outputs: dict[str, Any], config: dict[str, str], args: argparse.Namespace
+) -> Target:
+    def need(key: str) -> Any:
+        if key not in outputs:
+            raise InputError(f"the stack has no output {key!r}: run `pulumi up` first")
+        return outputs[key]
+
+    dns, passwords = need("bindDns"), need("bindPasswords")
+    accounts = tuple(
+        BindAccount(consumer, str(dn), str(passwords[consumer]))
+        for consumer, dn in sorted(dns.items())
+        if consumer in passwords
+    )
+    # Shared mode: one bind for the one account, as the queryEngine consumer (sorted last).
+    accounts = tuple({a.dn: a for a in accounts}.values())
+    url, key = config.get(f"{PROJECT}:immutaUrl"), config.get(f"{PROJECT}:immutaApiKey")
+    immuta = (
+        ImmutaConnection(
+            url=url, api_key=key, ca_pem=config.get(f"{PROJECT}:immutaCaCertificate") or None
+        )
+        if url and key
+        else None
+    )
+    probe_password = None
+    if args.prompt:
+        probe_password = getpass.getpass(f"password of {args.probe_login}: ")
+    elif args.probe_password_env:
+        probe_password = os.environ.get(args.probe_password_env) or None
+    return Target(
+        host=str(need("ldapHost")),
+        port=int(need("ldapPort")),
+        transport=str(outputs.get("ldapTransport", "ldaps")),
+        user_base_dn=str(need("ldapUserBaseDn")),
+        accounts=accounts,
+        iam_id=outputs.get("immutaIamId"),
+        immuta=immuta,
+        search_filter=config.get(f"{PROJECT}:queryEngineSearchFilter") or None,
+        database=config.get(f"{PROJECT}:queryEngineDatabase") or "immuta",
+        ldap_ca=args.ldap_ca,
+        probe_login=args.probe_login,
+        probe_password=probe_password,
+        query_engine_host=args.query_engine_host,
+        query_engine_port=args.query_engine_port,
+        query_engine_ca=args.query_engine_ca,
+        timeout=args.timeout,
+    )
+
+
+def render(checks: list[Check]) -> str:
+    lines = []
+    for c in checks:
+        lines.append(f"{c.status.upper():<4} {c.number} {c.name}: {c.detail}")
+        if c.cause:
+            lines.append(f"       likely cause: {c.cause}")
+        if c.fix:
+            lines.append(f"       fix: {c.fix}")
+    ok = passed(checks)
+    ran = sum(c.status != "skip" for c in checks)
+    good = sum(c.status == "pass" for c in checks)
+    lines.append(f"{'OK' if ok else 'FAILED'}: {good} of {ran} checks passed")
+    return "\n".join(lines) + "\n"
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m verify",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--stack", default="dev")
+    p.add_argument("--outputs", help="JSON of `pulumi stack output --json --show-secrets`")
+    p.add_argument("--config", help="JSON of `pulumi config --json --show-secrets`")
+    p.add_argument("--probe-login", help="an Okta login to search for (and log in as)")
+    p.add_argument(
+        "--probe-password-env", default="VERIFY_PROBE_PASSWORD", help="env var with its password"
+    )
+    p.add_argument("--prompt", action="store_true", help="ask for the probe password")
+    p.add_argument("--query-engine-host", help="log in to the Query Engine as the probe user")
+    p.add_argument("--query-engine-port", type=int, default=5432)
+    p.add_argument("--query-engine-ca", help="CA file for the Query Engine's TLS (default: system)")
+    p.add_argument("--ldap-ca", help="CA file for the LDAP server (Okta's is publicly trusted)")
+    p.add_argument("--timeout", type=float, default=10.0)
+    p.add_argument("--json", action="store_true", help="machine-readable result")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        target = build_target(
+            load_outputs(args.stack, args.outputs), load_config(args.stack, args.config), args
+        )
+    except (InputError, OSError, ValueError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    checks = run_checks(target)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "stack": args.stack,
+                    "passed": passed(checks),
+                    "checks": [c.as_dict() for c in checks],
+                },
+                indent=2,
+            )
+        )
+    else:
+        sys.stdout.write(render(checks))
+    return 0 if passed(checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
