@@ -9,7 +9,7 @@ PY := .venv/bin/python
 # Python toolchain: uv (installed with pip when missing) and the locked dependencies.
 .venv/.synced: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	uv sync --frozen --quiet --compile-bytecode
+	@uv sync --frozen --quiet --compile-bytecode
 	@touch $@
 
 # The environment may set PYTHONDONTWRITEBYTECODE; precompile our own packages like uv does

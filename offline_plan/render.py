@@ -168,14 +168,23 @@ def _lines(key: str, value: Any, indent: str) -> list[str]:
     return [f"{indent}{key}: {_scalar(value)}"]
 
 
+def _config_text(value: str) -> str:
+    """A config value as written in YAML: arrays and objects as JSON, strings quoted."""
+    if value[:1] in "[{":
+        try:
+            return json.dumps(json.loads(value), ensure_ascii=False, sort_keys=True)
+        except ValueError:
+            pass
+    return json.dumps(value, ensure_ascii=False)
+
+
 def to_text(plan: PlanResult) -> str:
     by_urn = {r.urn: r for r in plan.resources}
     mask = Masker(known_secrets(plan))
     lines = [HEADER.format(stack=plan.stack.stack, project=plan.stack.project, secret=SECRET), ""]
     lines.append("Config")
     for key in sorted(plan.stack.values):
-        value = plan.stack.values[key]
-        shown = SECRET if key in plan.stack.secret_keys else json.dumps(value, ensure_ascii=False)
+        shown = SECRET if key in plan.stack.secret_keys else _config_text(plan.stack.values[key])
         lines.append(f"  {key} = {shown}")
     lines += ["", f"Resources ({len(plan.resources)})"]
     for depth, r in _ordered(plan.resources):
