@@ -18,8 +18,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
+USED_SDK = (
+    "import pulumi, pulumi_random, pulumi_okta.user, pulumi_okta.policy, pulumi_okta.group,"
+    " pulumi_kubernetes.helm.v3, pulumi.dynamic, pulumi.runtime.mocks"
+)
 COMMANDS = {
     "import floor": [PY, "-c", "import pulumi, pulumi_okta, pulumi_kubernetes"],
+    # The SDK submodules the program really loads (pulumi_okta.policy, helm.v3 and the
+    # `requests` it imports load lazily, so the floor above never pays for them).
+    "used-SDK floor": [PY, "-c", USED_SDK],
     "offline plan (dev)": [PY, "-m", "offline_plan", "--stack", "dev"],
 }
 WALL_RATIO_GOAL, PEAK_MB_GOAL = 1.5, 150.0
@@ -59,6 +66,8 @@ def main() -> int:
         )
     print(f"(medians of {args.runs} interleaved runs)")
     plan_wall, _, plan_peak = results["offline plan (dev)"]
+    used_wall = results["used-SDK floor"][0]
+    print(f"plan over the used-SDK floor: {plan_wall / used_wall:.2f}x (informational)")
     ok = plan_wall <= WALL_RATIO_GOAL * floor_wall and plan_peak < PEAK_MB_GOAL
     print(
         f"goal: <= {WALL_RATIO_GOAL}x floor and < {PEAK_MB_GOAL:.0f} MB peak: "

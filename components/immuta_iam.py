@@ -13,7 +13,7 @@ import hmac
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 from pulumi.dynamic import (
@@ -27,10 +27,12 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from components.immuta_api import ImmutaClient, ImmutaConnection, ImmutaError
 from components.ldap_names import LdapDirectory
 from components.okta_bind_accounts import BindCredentials
 from components.settings import IAM_ID_RE, PROJECT, ImmutaSettings
+
+if TYPE_CHECKING:  # the HTTP stack (httpx, tenacity) loads in the provider process only
+    from components.immuta_api import ImmutaClient, ImmutaConnection
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # an input not known until apply
 # Inputs compared by diff; the password is compared through its digest.
@@ -157,6 +159,8 @@ class ImmutaIamProvider(ResourceProvider):
 
     def configure(self, req: ConfigureRequest) -> None:
         """Read Immuta's URL, API key and CA from stack config (never from resource inputs)."""
+        from components.immuta_api import ImmutaConnection
+
         url = req.config.get(f"{PROJECT}:immutaUrl")
         api_key = req.config.get(f"{PROJECT}:immutaApiKey")
         if not url or not api_key:
@@ -171,6 +175,8 @@ class ImmutaIamProvider(ResourceProvider):
         )
 
     def _client(self) -> ImmutaClient:
+        from components.immuta_api import ImmutaClient, ImmutaError
+
         if self.connection is None:
             raise ImmutaError(
                 "Immuta is not configured for this stack: set okta-ldap-immuta:immutaUrl and "
