@@ -26,6 +26,7 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
+from pulumi.runtime.rpc import UNKNOWN  # an input not known until apply
 
 from components.ldap_names import LdapDirectory
 from components.okta_bind_accounts import BindCredentials
@@ -34,7 +35,6 @@ from components.settings import IAM_ID_RE, PROJECT, ImmutaSettings
 if TYPE_CHECKING:  # the HTTP stack (httpx, tenacity) loads in the provider process only
     from components.immuta_api import ImmutaClient, ImmutaConnection
 
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # an input not known until apply
 # Inputs compared by diff; the password is compared through its digest.
 FIELDS = (
     "iamId",

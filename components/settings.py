@@ -381,7 +381,6 @@ class QueryEngineSettings:
 class ImmutaSettings:
     """Immuta's LDAP IAM. The URL and API key are read by the provider, not the program."""
 
-    url: str
     display_name: str
     adopt: bool
     test_before_save: bool
@@ -635,7 +634,6 @@ def load_settings(config: Mapping[str, str]) -> Settings:
         iam_id=cfg.immuta_iam_id,
         query_engine=query_engine,
         immuta=ImmutaSettings(
-            url=cfg.immuta_url,
             display_name=cfg.immuta_iam_display_name,
             adopt=cfg.immuta_iam_adopt,
             test_before_save=cfg.immuta_test_before_save,

@@ -89,9 +89,6 @@ class Masker:
         return value
 
 
-mask = Masker()
-
-
 def _ordered(resources: list[Registration]) -> list[tuple[int, Registration]]:
     """Depth-first by parent, siblings sorted by (type, name): stable whatever the RPC order."""
     children: dict[str, list[Registration]] = {}

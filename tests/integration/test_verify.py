@@ -10,22 +10,11 @@ from typing import Any
 
 import pytest
 
-from offline_plan.engine import is_secret_wrapper
+from offline_plan.engine import unwrap_secrets
 from tests.immuta_emulator import ImmutaEmulator
 from tests.integration.conftest import ALICE, IMMUTA_BIND, QE_BIND, program_plan
 from tests.integration.servers import Postgres, Slapd, TestCA, free_port
 from verify.__main__ import main
-
-
-def plain(value: Any) -> Any:
-    """Outputs as `pulumi stack output --json --show-secrets` prints them."""
-    if is_secret_wrapper(value):
-        return plain(value["value"])
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
 
 
 @pytest.fixture
@@ -45,7 +34,7 @@ def run_verify(
     def run(
         outputs: dict[str, Any] | None = None, probe: str = ALICE.login, **changes: Any
     ) -> tuple[int, dict[str, Any], str]:
-        out = plain(program_plan(slapd).outputs) if outputs is None else outputs
+        out = unwrap_secrets(program_plan(slapd).outputs) if outputs is None else outputs
         for key, value in changes.items():
             out[key] = value
         (tmp_path / "outputs.json").write_text(json.dumps(out))

@@ -15,7 +15,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from offline_plan.engine import PlanResult, is_secret_wrapper
+from offline_plan.engine import PlanResult, unwrap_secrets
 from policy import guardrails as g
 from policy.guardrails import POLICIES
 
@@ -49,23 +49,12 @@ def resource(type_: str, props: dict[str, Any], secret_outputs: list[str] | None
     )
 
 
-def unwrap(value: Any) -> Any:
-    """Secrets as Python policies see them: plain values."""
-    if is_secret_wrapper(value):
-        return unwrap(value["value"])
-    if isinstance(value, dict):
-        return {k: unwrap(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [unwrap(v) for v in value]
-    return value
-
-
 def stack_of(plan: PlanResult) -> list[PolicyResource]:
     """The stack's resources as the policy SDK hands them to a stack validation."""
     by_urn = {
         r.urn: PolicyResource(
             r.type,
-            unwrap(r.inputs),
+            unwrap_secrets(r.inputs),
             r.urn,
             r.name,
             options(r.options.get("additionalSecretOutputs")),
