@@ -67,18 +67,17 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 def program_plan(slapd: Slapd, qe_password: str = QE_BIND.password, **overrides: str) -> PlanResult:
     """The real program under mocks, pointed at the test slapd, with the bind passwords set."""
-    cfg = config_for(
-        "dev",
-        okta__orgName=ORG,
-        okta__baseUrl="okta.com",
-        ldapHost="127.0.0.1",
-        ldapPort=str(slapd.port),
-        immutaBindLogin=IMMUTA_BIND.login,
-        queryEngineBindLogin=QE_BIND.login,
-        immutaIamId=IAM_ID,
-        queryEngineClientCidrs='["0.0.0.0/0", "::/0"]',
-        **overrides,
-    )
+    settings = {
+        "okta__orgName": ORG,
+        "okta__baseUrl": "okta.com",
+        "ldapHost": "127.0.0.1",
+        "ldapPort": str(slapd.port),
+        "immutaBindLogin": IMMUTA_BIND.login,
+        "queryEngineBindLogin": QE_BIND.login,
+        "immutaIamId": IAM_ID,
+        "queryEngineClientCidrs": '["0.0.0.0/0", "::/0"]',
+    }
+    cfg = config_for("dev", **{**settings, **overrides})
     values = dict(cfg.values)
     values[P + "queryEngineBindPassword"] = qe_password
     values[P + "immutaBindPassword"] = IMMUTA_BIND.password
@@ -86,9 +85,9 @@ def program_plan(slapd: Slapd, qe_password: str = QE_BIND.password, **overrides:
     return run_program(StackConfig(cfg.project, cfg.stack, values, secrets))
 
 
-def program_rules(slapd: Slapd, qe_password: str = QE_BIND.password) -> list[str]:
+def program_rules(slapd: Slapd, qe_password: str = QE_BIND.password, **overrides: str) -> list[str]:
     """queryEngine.clientPgHBARules of the Helm release, as the real program renders them."""
-    return helm_rules(program_plan(slapd, qe_password))
+    return helm_rules(program_plan(slapd, qe_password, **overrides))
 
 
 @pytest.fixture

@@ -119,6 +119,7 @@ class Slapd:
     users: tuple[DirectoryUser, ...] = ()
     bind_accounts: tuple[DirectoryUser, ...] = ()
     port: int = field(default_factory=free_port)
+    starttls_port: int = field(default_factory=free_port)  # ldap:// where only StartTLS binds
     cert_names: str = "IP:127.0.0.1,DNS:localhost"
     proc: subprocess.Popen[bytes] | None = None
 
@@ -181,7 +182,8 @@ access to * by users read by * none
         run(
             as_user("openldap", ["slapadd", "-f", str(conf), "-l", str(self.workdir / "data.ldif")])
         )
-        cmd = ["slapd", "-d", "0", "-f", str(conf), "-h", f"ldaps://127.0.0.1:{self.port}/"]
+        urls = f"ldaps://127.0.0.1:{self.port}/ ldap://127.0.0.1:{self.starttls_port}/"
+        cmd = ["slapd", "-d", "0", "-f", str(conf), "-h", urls]
         if IS_ROOT:
             cmd += ["-u", "openldap", "-g", "openldap"]
         log = (self.workdir / "slapd.log").open("wb")
@@ -189,6 +191,7 @@ access to * by users read by * none
             [shutil.which("slapd") or "/usr/sbin/slapd", *cmd[1:]], stdout=log, stderr=log
         )
         wait_for_port(self.port)
+        wait_for_port(self.starttls_port)
         return self
 
     def stop(self) -> None:

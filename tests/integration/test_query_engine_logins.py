@@ -109,3 +109,13 @@ def test_a_quote_in_the_password_cannot_redirect_the_server(
     postgres.write_hba([naive], catch_all=False)
     (row,) = [r for r in postgres.hba_rules() if r.line_number == 2]
     assert row.option_map()["ldapserver"] == "10.9.9.9"
+
+
+def test_starttls_rule_logs_in_too(slapd: Slapd, postgres: Postgres, deployed: list[str]) -> None:
+    rules = program_rules(slapd, ldapTransport="starttls", ldapPort=str(slapd.starttls_port))
+    assert all('ldaptls="1"' in r and "ldapscheme" not in r for r in rules)
+    postgres.write_hba(rules)
+    postgres.reload()
+    postgres.login(ALICE.login, ALICE.password)
+    with pytest.raises(psycopg.OperationalError, match="authentication failed"):
+        postgres.login(ALICE.login, "Wrong-Passw0rd!")

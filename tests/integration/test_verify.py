@@ -201,3 +201,24 @@ def test_at_most_three_binds_per_account(
     assert code == 0
     assert len(binds) == 3  # two bind accounts and the probe user
     assert max(binds.values()) <= 3
+
+
+def test_starttls_transport_is_checked_the_same_way(
+    run_verify: Callable[..., Any], slapd: Slapd
+) -> None:
+    code, result, _ = run_verify(ldapTransport="starttls", ldapPort=slapd.starttls_port)
+    assert code == 0
+    assert result["checks"][0]["name"].endswith("(starttls)")
+    assert [s for n, s in statuses(result) if n in (1, 2, 3, 4)] == ["pass"] * 5
+
+
+def test_plain_ldap_without_tls_is_refused_by_the_directory(slapd: Slapd, ca: TestCA) -> None:
+    import ldap3
+
+    conn = ldap3.Connection(
+        ldap3.Server("127.0.0.1", port=slapd.starttls_port, get_info=ldap3.NONE),
+        user=f"uid={QE_BIND.login},dc=acme,dc=okta,dc=com",
+        password=QE_BIND.password,
+    )
+    assert conn.bind() is False  # like Okta: no bind without TLS
+    assert conn.result["result"] == 13  # confidentialityRequired
