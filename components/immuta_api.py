@@ -35,6 +35,8 @@ from urllib.parse import quote
 import httpx
 import tenacity
 
+from components.secret_text import scrub
+
 log = logging.getLogger(__name__)
 
 AUTH_PATH = "/bim/apikey/authenticate"
@@ -156,10 +158,7 @@ class ImmutaClient:
 
     def scrub(self, text: str, extra: Iterable[str] = ()) -> str:
         """`text` without the API key, the token or any of `extra` (e.g. a bind password)."""
-        for secret in (self._conn.api_key, _TOKENS.get(self._token_key, ""), *extra):
-            if secret and len(secret) >= 4:
-                text = text.replace(secret, "[secret]")
-        return text
+        return scrub(text, (self._conn.api_key, _TOKENS.get(self._token_key, ""), *extra))
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None

@@ -6,6 +6,7 @@ the account, and the Query Engine account's connection is reused for the search.
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import ssl
 from dataclasses import asdict, dataclass, field
@@ -17,6 +18,7 @@ from ldap3.core.exceptions import LDAPException, LDAPSocketOpenError, LDAPSocket
 from ldap3.utils.conv import escape_filter_chars
 
 from components.immuta_api import ImmutaClient, ImmutaConnection, ImmutaError
+from components.secret_text import scrub
 from verify.diagnosis import Diagnosis, diagnose_bind, diagnose_connect, diagnose_search
 
 Status = Literal["pass", "fail", "skip"]
@@ -140,8 +142,7 @@ def bind(t: Target, dn: str, password: str) -> tuple[ldap3.Connection | None, Di
         return None, diagnose_bind(None, type(exc).__name__)
 
 
-def _search(t: Target, conn: ldap3.Connection, login: str) -> tuple[Check, str | None]:
-    name = f"search {t.user_base_dn} for the probe login, as PostgreSQL does"
+def _search(t: Target, conn: ldap3.Connection, login: str, name: str) -> tuple[Check, str | None]:
     escaped = escape_filter_chars(login)
     query = t.search_filter.replace("$username", escaped) if t.search_filter else f"(uid={escaped})"
     conn.search(t.user_base_dn, query, search_scope=ldap3.SUBTREE, attributes=["uid"])
@@ -186,9 +187,7 @@ def check_query_engine(t: Target) -> Check:
             sslrootcert=t.query_engine_ca or "system", connect_timeout=int(t.timeout),
         ).close()  # fmt: skip
     except psycopg.OperationalError as exc:
-        text = str(exc)
-        for secret in t.secrets():
-            text = text.replace(secret, "[secret]")
+        text = str(exc)  # run_checks scrubs every result of secrets
         if "no pg_hba.conf entry" in text:
             cause, fix = (
                 "no pg_hba rule matches this client, user and database",
@@ -243,7 +242,7 @@ def _probe_search(t: Target, conn: ldap3.Connection | None, checks: list[Check])
         checks.append(Check(3, name, "skip", "needs the queryEngine bind of check 2"))
         return None
     try:
-        check, dn = _search(t, conn, t.probe_login)
+        check, dn = _search(t, conn, t.probe_login, name)
     finally:
         conn.unbind()
     checks.append(check)
@@ -275,20 +274,10 @@ def _query_engine_login(t: Target, checks: list[Check]) -> Check:
 
 def _scrubbed(check: Check, secrets: list[str]) -> Check:
     def clean(text: str | None) -> str | None:
-        if text is None:
-            return None
-        for secret in secrets:
-            if len(secret) >= 4:
-                text = text.replace(secret, "[secret]")
-        return text
+        return None if text is None else scrub(text, secrets)
 
-    return Check(
-        check.number,
-        check.name,
-        check.status,
-        clean(check.detail) or "",
-        clean(check.cause),
-        clean(check.fix),
+    return dataclasses.replace(
+        check, detail=scrub(check.detail, secrets), cause=clean(check.cause), fix=clean(check.fix)
     )
 
 
