@@ -15,7 +15,7 @@ PY := .venv/bin/python
 # The environment may set PYTHONDONTWRITEBYTECODE; precompile our own packages like uv does
 # for the dependencies, so no run pays for compiling them.
 deps: .venv/.synced
-	@.venv/bin/python -m compileall -q components offline_plan
+	@.venv/bin/python -m compileall -q components offline_plan verify policy
 
 # slapd, ldap-utils and PostgreSQL 15 for the integration tests (apt, no daemons started).
 system-deps:
@@ -52,11 +52,13 @@ lint: deps lint-workflows
 	.venv/bin/mypy
 
 ## test: lint, type checks and every test (unit, integration against real slapd + PostgreSQL).
+# Test servers run under a temp dir named with this run's id, so the leftover check below
+# looks at this suite's own processes, never at another run's or the machine's.
 test: deps system-deps lint
-	@rc=0; .venv/bin/pytest $(PYTEST_ARGS) || rc=$$?; \
+	@run="$$$$-$$(date +%s%N)"; rc=0; TEST_RUN_ID="$$run" .venv/bin/pytest $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
-	if pgrep -f 'okta-ldap-immuta-i[t]-' >/dev/null; then \
-	  echo "a test server outlived the suite:" >&2; pgrep -af 'okta-ldap-immuta-i[t]-' >&2; exit 1; fi; \
+	if pgrep -f "okta-ldap-immuta-it-$$run-" >/dev/null; then \
+	  echo "a test server outlived the suite:" >&2; pgrep -af "okta-ldap-immuta-it-$$run-" >&2; exit 1; fi; \
 	exit $$rc
 
 unit: deps

@@ -2,17 +2,17 @@
 
 import pulumi
 
-from components.immuta_iam import ImmutaLdapIam, ImmutaLdapIamArgs
-from components.okta_bind_accounts import BindAccountsArgs, OktaBindAccounts
-from components.okta_mfa_policy import MfaSignOnPolicy, MfaSignOnPolicyArgs
-from components.pulumi_config import load_current_settings
-from components.query_engine import ImmutaQueryEngine, QueryEngineArgs
-from components.settings import Consumer, SettingsError
+from components.config import Consumer, SettingsError, load_current_settings
+from components.immuta.iam import ImmutaLdapIam, ImmutaLdapIamArgs
+from components.okta.bind_accounts import BindAccountsArgs, OktaBindAccounts
+from components.okta.mfa_policy import MfaSignOnPolicy, MfaSignOnPolicyArgs
+from components.outputs import StackOutput as Out
+from components.query_engine.release import ImmutaQueryEngine, QueryEngineArgs
 
 try:
     settings = load_current_settings()
 except SettingsError as exc:  # before any resource is registered
-    raise pulumi.RunError(str(exc)) from None
+    raise pulumi.RunError(str(exc)) from exc
 
 directory = settings.directory
 bind_accounts = OktaBindAccounts(
@@ -27,7 +27,6 @@ mfa = MfaSignOnPolicy(
     "mfa-sign-on",
     MfaSignOnPolicyArgs(settings=settings.mfa, exempt_user_ids=bind_accounts.user_ids),
 )
-
 iam = ImmutaLdapIam(
     "immuta-iam",
     ImmutaLdapIamArgs(
@@ -47,24 +46,20 @@ query_engine = ImmutaQueryEngine(
     ),
 )
 
-pulumi.export("ldapHost", directory.host)
-pulumi.export("ldapPort", directory.port)
-pulumi.export("ldapTransport", directory.transport)
-pulumi.export("ldapUserBaseDn", directory.users_base_dn)
-pulumi.export("ldapGroupBaseDn", directory.groups_base_dn)
+pulumi.export(Out.LDAP_HOST, directory.host)
+pulumi.export(Out.LDAP_PORT, directory.port)
+pulumi.export(Out.LDAP_TRANSPORT, directory.transport)
+pulumi.export(Out.LDAP_USER_BASE_DN, directory.users_base_dn)
+pulumi.export(Out.LDAP_GROUP_BASE_DN, directory.groups_base_dn)
+pulumi.export(Out.BIND_DNS, {c.value: bind_accounts.for_consumer(c).bind_dn for c in Consumer})
 pulumi.export(
-    "bindDns",
-    {c.value: bind_accounts.for_consumer(c).bind_dn for c in Consumer},
+    Out.BIND_ACCOUNT_IDS, {c.value: bind_accounts.for_consumer(c).user_id for c in Consumer}
 )
-pulumi.export(
-    "bindAccountIds",
-    {c.value: bind_accounts.for_consumer(c).user_id for c in Consumer},
-)
-pulumi.export(
-    "bindPasswords",  # secret; `make verify` binds with them
+pulumi.export(  # secret; `make verify` binds with them
+    Out.BIND_PASSWORDS,
     pulumi.Output.secret({c.value: bind_accounts.for_consumer(c).password for c in Consumer}),
 )
-pulumi.export("mfaPolicyId", mfa.policy_id)
-pulumi.export("immutaIamId", iam.iam_id)
-pulumi.export("queryEngineRole", query_engine.role)
-pulumi.export("pgHbaRules", query_engine.pg_hba_rules)
+pulumi.export(Out.MFA_POLICY_ID, mfa.policy_id)
+pulumi.export(Out.IMMUTA_IAM_ID, iam.iam_id)
+pulumi.export(Out.QUERY_ENGINE_ROLE, query_engine.role)
+pulumi.export(Out.PG_HBA_RULES, query_engine.pg_hba_rules)

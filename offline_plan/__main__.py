@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from components.config import SettingsError
 from offline_plan.engine import run_program
 from offline_plan.render import to_json, to_text
 from offline_plan.stack_config import PROJECT_ROOT, StackConfigError, list_stacks, load_stack_config
@@ -36,9 +37,10 @@ def main(argv: list[str] | None = None) -> int:
     except StackConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except Exception as exc:  # the program's own errors (e.g. invalid settings)
+    except Exception as exc:  # the program's own errors
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        # Bad config exits like an unreadable stack file: one report, one exit code.
+        return 2 if isinstance(exc.__cause__, SettingsError) else 1
     return 0
 
 

@@ -24,17 +24,6 @@ def is_secret_wrapper(value: Any) -> bool:
     return isinstance(value, dict) and value.get(SECRET_SIG[0]) == SECRET_SIG[1]
 
 
-def unwrap_secrets(value: Any) -> Any:
-    """Plain values, as `pulumi stack output --show-secrets` and Python policies see them."""
-    if is_secret_wrapper(value):
-        return unwrap_secrets(value["value"])
-    if isinstance(value, dict):
-        return {k: unwrap_secrets(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [unwrap_secrets(v) for v in value]
-    return value
-
-
 @dataclass
 class Registration:
     """One resource the program declared: what, under which parent, with which inputs."""

@@ -7,11 +7,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from components.pg_hba import redact
+from components.query_engine.pg_hba import redact
+from components.secret_text import MASK
 from offline_plan.engine import PlanResult, Registration, is_secret_wrapper
 from offline_plan.stack_config import SECRET_PLACEHOLDER
 
-SECRET = "[secret]"
+SECRET = MASK
 PROVIDER_BLOB = "<serialized dynamic provider>"
 HEADER = """\
 # Offline plan of stack {stack!r} (project {project})

@@ -20,7 +20,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from components.pg_hba import PgHbaError, parse_line
+from components.query_engine.pg_hba import PgHbaError, parse_line
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 OKTA_USER = "okta:user/user:User"
@@ -58,7 +58,7 @@ def rule_problems(rule: str) -> list[str]:
     try:
         parsed = parse_line(rule)
     except PgHbaError as exc:
-        return [f"does not parse as one pg_hba line ({exc}); render it with components.pg_hba"]
+        return [f"does not parse as one pg_hba line ({exc}); render it with the stack's rules"]
     problems = []
     if parsed.method == "trust" or (
         parsed.conn_type.startswith("host") and parsed.address == "trust"
@@ -154,7 +154,7 @@ def check_mfa_exemptions(args: StackValidationArgs, report: ReportViolation) -> 
     users = _urns([r for r in args.resources if r.resource_type == OKTA_USER])
     rules = [r for r in args.resources if r.resource_type == SIGNON_RULE]
     if users and not any(r.props.get("mfaRequired") is True for r in rules):
-        report("no sign-on rule requires MFA: add the MFA rule (components.okta_mfa_policy)", None)
+        report("no sign-on rule requires MFA: add the MFA rule (components.okta.mfa_policy)", None)
     for rule in rules:
         if rule.props.get("authtype", "ANY") == "ANY" and rule.props.get("mfaRequired") is not True:
             report(f"sign-on rule {rule.name} must require MFA (mfaRequired: true)", rule.urn)

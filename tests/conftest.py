@@ -1,62 +1,42 @@
-"""Shared fixtures: stack config maps and the real program run under fresh mocks per test."""
+"""Shared fixtures: the program under fresh mocks per test, session servers (helpers live in
+tests/support)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
-from offline_plan.engine import PlanResult, run_program
-from offline_plan.stack_config import StackConfig, load_stack_config
-from tests.immuta_emulator import ImmutaEmulator
-from tests.integration.servers import TestCA
+from offline_plan.engine import PlanResult
+from tests.support import stacks
+from tests.support.immuta_emulator import ImmutaEmulator
+from tests.support.servers import TestCA
 
-P = "okta-ldap-immuta:"
-
-
-def config_for(stack: str = "dev", **overrides: str | None) -> StackConfig:
-    """The stack's config as the CLI would pass it, with `key=value` overrides (None removes)."""
-    base = load_stack_config(stack)
-    values = dict(base.values)
-    secrets = set(base.secret_keys)
-    for short, value in overrides.items():
-        key = short.replace("__", ":") if "__" in short else P + short
-        if value is None:
-            values.pop(key, None)
-        else:
-            values[key] = value
-    return StackConfig(base.project, base.stack, values, tuple(sorted(secrets)))
+# Property tests: random and remembering failures locally; in CI the same examples every run
+# (derandomized, no example database), so a run is reproducible and never replays a stale one.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("dev")
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
+# Test servers live under this prefix; `make test` passes a run id so that its check for
+# leftover servers looks at this run's processes only.
+WORKDIR_PREFIX = f"okta-ldap-immuta-it-{os.environ.get('TEST_RUN_ID', os.getpid())}-"
 
 
 @pytest.fixture
 def run_stack() -> Callable[..., PlanResult]:
     """Run the real `__main__.py` under mocks set inside this test (never at import time)."""
-
-    def run(
-        stack: str = "dev", secret_keys: Mapping[str, str] | None = None, **overrides: str | None
-    ) -> PlanResult:
-        cfg = config_for(stack, **overrides)
-        if secret_keys:
-            values = dict(cfg.values)
-            values.update({P + k: v for k, v in secret_keys.items()})
-            cfg = StackConfig(
-                cfg.project,
-                cfg.stack,
-                values,
-                tuple(sorted({*cfg.secret_keys, *(P + k for k in secret_keys)})),
-            )
-        return run_program(cfg)
-
-    return run
+    return stacks.run_stack
 
 
 @pytest.fixture(scope="session")
 def workdir() -> Iterator[Path]:
     """A temp folder the test servers (own system users when root) can reach."""
-    root = Path(tempfile.mkdtemp(prefix="okta-ldap-immuta-it-"))
+    root = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
     root.chmod(0o755)
     yield root
     shutil.rmtree(root, ignore_errors=True)
@@ -66,15 +46,6 @@ def workdir() -> Iterator[Path]:
 def ca(workdir: Path) -> TestCA:
     """A test CA (openssl) for every TLS server of the suite."""
     return TestCA.create(workdir / "ca")
-
-
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
-
-
-def helm_rules(plan: PlanResult) -> list[str]:
-    """queryEngine.clientPgHBARules of the Immuta Helm release (its values are secret)."""
-    values = plan.only(HELM_RELEASE).inputs["values"]
-    return list(values["value"]["queryEngine"]["clientPgHBARules"])
 
 
 @pytest.fixture(scope="session")

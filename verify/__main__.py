@@ -20,9 +20,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from components.immuta_api import ImmutaConnection
-from components.settings import PROJECT
-from offline_plan.stack_config import SECRET_PLACEHOLDER, StackConfigError, load_stack_config
+from components.config import project_schema
+from components.config.stack_file import StackFileError, read_stack_file
+from components.immuta.connection import API_KEY_KEY, connection_from_config
+from components.outputs import StackOutput as Out
 from verify.checks import BindAccount, Check, Target, passed, run_checks
 
 
@@ -50,11 +51,10 @@ def load_outputs(stack: str, path: str | None) -> dict[str, Any]:
 
 def load_config(stack: str, path: str | None) -> dict[str, str]:
     """`project:key` -> value: the stack file, then --config / the CLI's decrypted config."""
+    schema = project_schema()
     values: dict[str, str] = {}
-    with contextlib.suppress(StackConfigError):  # a stack without a file: outputs suffice
-        values.update(
-            {k: v for k, v in load_stack_config(stack).values.items() if v != SECRET_PLACEHOLDER}
-        )
+    with contextlib.suppress(StackFileError):  # a stack without a file: outputs suffice
+        values.update(schema.with_defaults(read_stack_file(stack).values))
     raw: Any = None
     if path:
         raw = json.loads(Path(path).read_text())
@@ -63,7 +63,7 @@ def load_config(stack: str, path: str | None) -> dict[str, str]:
     for key, value in (raw or {}).items():
         values[key] = str(value.get("value", "")) if isinstance(value, dict) else str(value)
     if os.environ.get("IMMUTA_API_KEY"):
-        values[f"{PROJECT}:immutaApiKey"] = os.environ["IMMUTA_API_KEY"]
+        values[schema.full(API_KEY_KEY)] = os.environ["IMMUTA_API_KEY"]
     return values
 
 
@@ -75,7 +75,7 @@ def build_target(
             raise InputError(f"the stack has no output {key!r}: run `pulumi up` first")
         return outputs[key]
 
-    dns, passwords = need("bindDns"), need("bindPasswords")
+    dns, passwords = need(Out.BIND_DNS), need(Out.BIND_PASSWORDS)
     accounts = tuple(
         BindAccount(consumer, str(dn), str(passwords[consumer]))
         for consumer, dn in sorted(dns.items())
@@ -83,29 +83,22 @@ def build_target(
     )
     # Shared mode: one bind for the one account, as the queryEngine consumer (sorted last).
     accounts = tuple({a.dn: a for a in accounts}.values())
-    url, key = config.get(f"{PROJECT}:immutaUrl"), config.get(f"{PROJECT}:immutaApiKey")
-    immuta = (
-        ImmutaConnection(
-            url=url, api_key=key, ca_pem=config.get(f"{PROJECT}:immutaCaCertificate") or None
-        )
-        if url and key
-        else None
-    )
+    schema = project_schema()
     probe_password = None
     if args.prompt:
         probe_password = getpass.getpass(f"password of {args.probe_login}: ")
     elif args.probe_password_env:
         probe_password = os.environ.get(args.probe_password_env) or None
     return Target(
-        host=str(need("ldapHost")),
-        port=int(need("ldapPort")),
-        transport=str(outputs.get("ldapTransport", "ldaps")),
-        user_base_dn=str(need("ldapUserBaseDn")),
+        host=str(need(Out.LDAP_HOST)),
+        port=int(need(Out.LDAP_PORT)),
+        transport=str(outputs.get(Out.LDAP_TRANSPORT, "ldaps")),
+        user_base_dn=str(need(Out.LDAP_USER_BASE_DN)),
         accounts=accounts,
-        iam_id=outputs.get("immutaIamId"),
-        immuta=immuta,
-        search_filter=config.get(f"{PROJECT}:queryEngineSearchFilter") or None,
-        database=config.get(f"{PROJECT}:queryEngineDatabase") or "immuta",
+        iam_id=outputs.get(Out.IMMUTA_IAM_ID),
+        immuta=connection_from_config(config, timeout=args.timeout),
+        search_filter=config.get(schema.full("queryEngineSearchFilter")) or None,
+        database=config.get(schema.full("queryEngineDatabase")) or "immuta",
         ldap_ca=args.ldap_ca,
         probe_login=args.probe_login,
         probe_password=probe_password,

@@ -17,7 +17,8 @@ import psycopg
 from ldap3.core.exceptions import LDAPException, LDAPSocketOpenError, LDAPSocketReceiveError
 from ldap3.utils.conv import escape_filter_chars
 
-from components.immuta_api import ImmutaClient, ImmutaConnection, ImmutaError
+from components.immuta.client import ImmutaClient, ImmutaError
+from components.immuta.connection import ImmutaConnection
 from components.secret_text import scrub
 from verify.diagnosis import Diagnosis, diagnose_bind, diagnose_connect, diagnose_search
 

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from components.pg_hba import MAX_TOKEN_BYTES, LdapSearchBindRule, PgHbaError
-from tests.integration.servers import HbaRow, Postgres
+from components.query_engine.pg_hba import MAX_TOKEN_BYTES, LdapSearchBindRule, PgHbaError
+from tests.support.servers import HbaRow, Postgres
 
 EXAMPLES = int(os.environ.get("PG_HBA_EXAMPLES", "500"))  # bench/pg_hba_fuzz.py runs more
 NAME = len("ldapbindpasswd=")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from components.pg_hba import LdapSearchBindRule
-from tests.integration.conftest import ALICE, BOB, CAROL, ORG, QE_BIND, ROLE, program_rules
-from tests.integration.servers import Postgres, Slapd
+from components.query_engine.pg_hba import LdapSearchBindRule
+from tests.support.directory import ALICE, BOB, CAROL, ORG, QE_BIND, ROLE, program_rules
+from tests.support.servers import Postgres, Slapd
 
 ROOT_DN = f"dc={ORG},dc=okta,dc=com"
 

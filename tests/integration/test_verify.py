@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from offline_plan.engine import unwrap_secrets
-from tests.immuta_emulator import ImmutaEmulator
-from tests.integration.conftest import ALICE, IMMUTA_BIND, QE_BIND, program_plan
-from tests.integration.servers import Postgres, Slapd, TestCA, free_port
+from tests.support.directory import ALICE, IMMUTA_BIND, QE_BIND, program_plan
+from tests.support.immuta_emulator import ImmutaEmulator
+from tests.support.servers import Postgres, Slapd, TestCA, free_port
+from tests.support.stacks import unwrap_secrets
 from verify.__main__ import main
 
 

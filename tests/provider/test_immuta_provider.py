@@ -10,10 +10,10 @@ import grpc
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
-from components.immuta_iam import iam_entry
-from tests.immuta_emulator import ImmutaEmulator
-from tests.provider.conftest import BIND_PASSWORD, desired
-from tests.provider.harness import ProviderServer
+from components.immuta.iam_document import iam_entry
+from tests.support.immuta_emulator import ImmutaEmulator
+from tests.support.immuta_iam import BIND_PASSWORD, desired
+from tests.support.provider_server import ProviderServer
 
 
 def ours(emulator: ImmutaEmulator) -> list[dict[str, Any]]:
@@ -202,7 +202,7 @@ FAULTS = [
 def test_create_survives_transient_faults(
     provider: ProviderServer, emulator: ImmutaEmulator, name: str, faults: list[Any]
 ) -> None:
-    from tests.immuta_emulator import Fault
+    from tests.support.immuta_emulator import Fault
 
     before = emulator.others()
     for method, path, kwargs in faults:
@@ -246,7 +246,7 @@ def test_another_writer_between_get_and_put_is_not_overwritten(
 def test_persistent_outage_is_a_clear_error_and_changes_nothing(
     provider: ProviderServer, emulator: ImmutaEmulator
 ) -> None:
-    from tests.immuta_emulator import Fault
+    from tests.support.immuta_emulator import Fault
 
     emulator.faults.append(Fault("PUT", "/configuration", status=503, times=99))
     document = json.dumps(emulator.document, sort_keys=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from offline_plan.engine import PlanResult
-from tests.conftest import HELM_RELEASE
+from tests.support.stacks import HELM_RELEASE
 
 USER = "okta:user/user:User"
 IAM = "pulumi-python:dynamic:Resource"

@@ -1,0 +1,42 @@
+"""Stack config: `Pulumi.yaml` declares every key (type, default, secret); this package reads a
+stack's config, reports every problem at once, and gives the components immutable settings."""
+
+from components.config._load import OKTA_DOMAIN_KEY, OKTA_ORG_KEY, load_settings
+from components.config._problems import Problem, SettingsError
+from components.config._runtime import current_stack_config, load_current_settings
+from components.config._schema import (
+    PROJECT_ROOT,
+    KeySpec,
+    ProjectSchema,
+    load_schema,
+    project_schema,
+)
+from components.config._settings import (
+    BindAccount,
+    Consumer,
+    ImmutaSettings,
+    MfaPolicySettings,
+    QueryEngineSettings,
+    Settings,
+)
+
+__all__ = [
+    "OKTA_DOMAIN_KEY",
+    "OKTA_ORG_KEY",
+    "PROJECT_ROOT",
+    "BindAccount",
+    "Consumer",
+    "ImmutaSettings",
+    "KeySpec",
+    "MfaPolicySettings",
+    "Problem",
+    "ProjectSchema",
+    "QueryEngineSettings",
+    "Settings",
+    "SettingsError",
+    "current_stack_config",
+    "load_current_settings",
+    "load_schema",
+    "load_settings",
+    "project_schema",
+]

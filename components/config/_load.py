@@ -1,0 +1,351 @@
+"""Stack config in (`namespace:key` -> text, as the engine passes it), Settings out.
+
+Every problem is collected into one SettingsError: type errors (against `Pulumi.yaml`), unknown
+keys, each key's own rules, rules across keys, and whether each fact can be written into
+pg_hba.conf. Nothing is registered or called before this has passed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import SecretStr, ValidationError
+
+from components.config._model import ConfigModel
+from components.config._problems import Problem, SettingsError
+from components.config._schema import KeySpec, ProjectSchema, project_schema
+from components.config._settings import (
+    BindAccount,
+    Consumer,
+    ImmutaSettings,
+    MfaPolicySettings,
+    QueryEngineSettings,
+    Settings,
+)
+from components.immuta.iam_document import query_engine_role
+from components.okta.ldap_interface import OKTA_DOMAINS, LdapDirectory, okta_ldap_directory
+from components.query_engine.pg_hba import PgHbaError, quote
+
+OKTA_ORG_KEY = "okta:orgName"
+OKTA_DOMAIN_KEY = "okta:baseUrl"
+_ORG_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+# Config key (alias) -> ConfigModel field name.
+_FIELD_BY_ALIAS: dict[str, str] = {f.alias or n: n for n, f in ConfigModel.model_fields.items()}
+_ALLOWED_TYPE = {
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "array": "a YAML list",
+    "object": "a YAML mapping",
+}
+
+
+def _decode(spec: KeySpec, raw: str) -> tuple[Any, str | None]:
+    """(value of the declared type, None) or (raw, why it is not of that type)."""
+    if spec.type == "string":
+        return raw, None
+    if spec.type == "integer":
+        text = raw.strip()
+        if text.lstrip("-").isdigit():
+            return int(text), None
+    elif spec.type == "boolean":
+        if raw in ("true", "false"):
+            return raw == "true", None
+    else:
+        empty: Any = [] if spec.type == "array" else {}
+        if not raw.strip():
+            return empty, None
+        try:
+            decoded = json.loads(raw)
+        except json.JSONDecodeError:
+            decoded = None
+        if isinstance(decoded, type(empty)):
+            return decoded, None
+    return raw, f"must be of type '{spec.type}': {_ALLOWED_TYPE[spec.type]}"
+
+
+def _okta_org(config: Mapping[str, str]) -> tuple[tuple[str, str] | None, list[Problem]]:
+    org = config.get(OKTA_ORG_KEY)
+    domain = config.get(OKTA_DOMAIN_KEY, "okta.com")
+    problems: list[Problem] = []
+    if not org:
+        problems.append(Problem(OKTA_ORG_KEY, "required: your Okta org's subdomain, e.g. acme"))
+    elif not _ORG_RE.fullmatch(org):
+        hint = ""
+        if "." in org:
+            hint = f"; set only the subdomain ({org.split('.')[0].split('//')[-1]!r})"
+        problems.append(
+            Problem(
+                OKTA_ORG_KEY,
+                "an Okta org subdomain: lowercase letters, digits and inner hyphens" + hint,
+                org,
+            )
+        )
+    if domain not in OKTA_DOMAINS:
+        problems.append(Problem(OKTA_DOMAIN_KEY, f"one of {', '.join(OKTA_DOMAINS)}", domain))
+    if problems or not org:
+        return None, problems
+    return (org, domain), []
+
+
+def _unknown_keys(schema: ProjectSchema, config: Mapping[str, str]) -> list[Problem]:
+    problems = []
+    for full_key in sorted(config):
+        namespace, _, name = full_key.partition(":")
+        if namespace != schema.name or name in schema.keys:
+            continue
+        close = difflib.get_close_matches(name, list(schema.keys), n=1)
+        hint = (
+            f"did you mean {schema.full(close[0])}?" if close else "see Pulumi.yaml's config block"
+        )
+        problems.append(Problem(full_key, f"unknown key; {hint}"))
+    return problems
+
+
+def _parse(
+    schema: ProjectSchema, config: Mapping[str, str], secret_keys: frozenset[str] | None
+) -> tuple[ConfigModel | None, list[Problem]]:
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+    for name, spec in schema.keys.items():
+        full = schema.full(name)
+        raw = config.get(full)
+        if raw is None:  # only a key without a default (a credential) can be missing
+            values[name] = spec.default_text if spec.has_default else ""
+            continue
+        if spec.secret and secret_keys is not None and raw and full not in secret_keys:
+            problems.append(
+                Problem(full, "must be encrypted: `pulumi config set --secret`", None, True)
+            )
+        value, error = _decode(spec, raw)
+        if error is not None:
+            problems.append(Problem(full, error, None if spec.secret else raw, spec.secret))
+            value = spec.default_text if spec.has_default else ""
+            value = _decode(spec, value)[0]
+        values[name] = value
+    try:
+        return ConfigModel.model_validate(values), problems
+    except ValidationError as exc:
+        bad: set[str] = set()
+        for err in exc.errors(include_url=False):
+            name = str(err["loc"][0]) if err["loc"] else ""
+            bad.add(name)
+            secret = schema.keys[name].secret if name in schema.keys else False
+            message = err["msg"].removeprefix("Value error, ")
+            value = None if secret else values.get(name)
+            problems.append(Problem(schema.full(name), message, value, secret))
+    # Keep checking what is left (cross-key rules) with defaults in place of the bad values,
+    # so one run reports every problem.
+    rest = {
+        k: (_decode(schema.keys[k], schema.keys[k].default_text)[0] if k in bad else v)
+        for k, v in values.items()
+    }
+    try:
+        return ConfigModel.model_validate(rest), problems
+    except ValidationError:
+        return None, problems
+
+
+def _optional_secret(value: SecretStr) -> SecretStr | None:
+    """An empty secret config value means "not set"."""
+    return value if value.get_secret_value() else None
+
+
+def _bind_accounts(
+    schema: ProjectSchema, cfg: ConfigModel
+) -> tuple[tuple[BindAccount, ...], list[Problem]]:
+    per_consumer = {
+        "immutaBindLogin": cfg.immuta_bind_login,
+        "queryEngineBindLogin": cfg.query_engine_bind_login,
+        "immutaBindPassword": cfg.immuta_bind_password.get_secret_value(),
+        "queryEngineBindPassword": cfg.query_engine_bind_password.get_secret_value(),
+    }
+    shared = {
+        "sharedBindLogin": cfg.shared_bind_login,
+        "sharedBindPassword": cfg.shared_bind_password.get_secret_value(),
+    }
+    problems: list[Problem] = []
+    mode_key = schema.full("bindAccountMode")
+
+    def forbid(unused: Mapping[str, str], mode: str) -> None:
+        for name, value in unused.items():
+            if value:
+                secret = schema.keys[name].secret
+                problems.append(
+                    Problem(
+                        schema.full(name),
+                        f"not used when {mode_key} is {mode!r}; remove it",
+                        None if secret else value,
+                        secret,
+                    )
+                )
+
+    if cfg.bind_account_mode == "shared":
+        forbid(per_consumer, "shared")
+        if not cfg.shared_bind_login:
+            problems.append(
+                Problem(schema.full("sharedBindLogin"), "required when bindAccountMode is 'shared'")
+            )
+        account = BindAccount(
+            key="shared",
+            login=cfg.shared_bind_login,
+            password=_optional_secret(cfg.shared_bind_password),
+            consumers=(Consumer.IMMUTA, Consumer.QUERY_ENGINE),
+        )
+        return (account,), problems
+
+    forbid(shared, "perConsumer")
+    for name in ("immutaBindLogin", "queryEngineBindLogin"):
+        if not per_consumer[name]:
+            problems.append(
+                Problem(schema.full(name), "required: one Okta bind account per consumer")
+            )
+    if cfg.immuta_bind_login and (
+        cfg.immuta_bind_login.casefold() == cfg.query_engine_bind_login.casefold()
+    ):
+        problems.append(
+            Problem(
+                schema.full("queryEngineBindLogin"),
+                "duplicates immutaBindLogin (Okta logins ignore case); use a second account, "
+                f"or set {mode_key} to 'shared' and sharedBindLogin",
+                cfg.query_engine_bind_login,
+            )
+        )
+    accounts = (
+        BindAccount(
+            key="immuta",
+            login=cfg.immuta_bind_login,
+            password=_optional_secret(cfg.immuta_bind_password),
+            consumers=(Consumer.IMMUTA,),
+        ),
+        BindAccount(
+            key="query-engine",
+            login=cfg.query_engine_bind_login,
+            password=_optional_secret(cfg.query_engine_bind_password),
+            consumers=(Consumer.QUERY_ENGINE,),
+        ),
+    )
+    return accounts, problems
+
+
+def _required(schema: ProjectSchema, cfg: ConfigModel) -> list[Problem]:
+    """Keys with an empty default that a deployable stack must set."""
+    required = {
+        "immutaIamId": (cfg.immuta_iam_id, "the Immuta IAM id, e.g. okta (its role is <id>_user)"),
+        "helmChartVersion": (cfg.helm_chart_version, "pin the Immuta chart version, e.g. 4.13.5"),
+        "immutaUrl": (cfg.immuta_url, "the https:// address of Immuta"),
+        "immutaApiKey": (
+            cfg.immuta_api_key.get_secret_value(),
+            f"`pulumi config set --secret {schema.full('immutaApiKey')} <key>`",
+        ),
+    }
+    return [
+        Problem(schema.full(key), f"required: {hint}")
+        for key, (value, hint) in required.items()
+        if not value
+    ]
+
+
+def _pg_hba_problems(
+    schema: ProjectSchema,
+    directory: LdapDirectory,
+    accounts: tuple[BindAccount, ...],
+    cfg: ConfigModel,
+) -> list[Problem]:
+    """Each fact the pg_hba rule carries, checked where it comes from (the key that sets it)."""
+    (qe,) = (a for a in accounts if Consumer.QUERY_ENGINE in a.consumers)
+    login_key = "sharedBindLogin" if qe.key == "shared" else "queryEngineBindLogin"
+    host_key = schema.full("ldapHost") if cfg.ldap_host else OKTA_ORG_KEY
+    facts = [
+        (host_key, "ldapserver", directory.host),
+        (OKTA_ORG_KEY, "ldapbasedn", directory.users_base_dn),
+        (schema.full(login_key), "ldapbinddn", directory.bind_dn(qe.login)),
+        (
+            schema.full("queryEngineSearchFilter"),
+            "ldapsearchfilter",
+            cfg.query_engine_search_filter,
+        ),
+    ]
+    problems = []
+    for key, option, value in facts:
+        if not value:
+            continue
+        try:
+            quote(option, value)
+        except PgHbaError as exc:
+            problems.append(Problem(key, str(exc)))
+    if cfg.immuta_iam_id and len(query_engine_role(cfg.immuta_iam_id).encode()) > 63:
+        problems.append(Problem(schema.full("immutaIamId"), "too long for a PostgreSQL role name"))
+    return problems
+
+
+def load_settings(
+    config: Mapping[str, str],
+    *,
+    secret_keys: frozenset[str] | None = None,
+    source: str = "",
+) -> Settings:
+    """Validate a stack config map into Settings; `Pulumi.yaml` supplies every default.
+
+    `secret_keys` (when known) are the keys set with `--secret`; `source` names the stack
+    file in the report. Raises SettingsError listing every problem, secret values masked.
+    """
+    schema = project_schema()
+    config = schema.with_defaults(config)
+    org, problems = _okta_org(config)
+    problems += _unknown_keys(schema, config)
+    cfg, parse_problems = _parse(schema, config, secret_keys)
+    problems += parse_problems
+    accounts: tuple[BindAccount, ...] = ()
+    if cfg is not None:
+        accounts, account_problems = _bind_accounts(schema, cfg)
+        problems += account_problems + _required(schema, cfg)
+    if problems or org is None or cfg is None:
+        raise SettingsError(problems, source=source)
+    directory = okta_ldap_directory(
+        *org,
+        transport=cfg.ldap_transport,
+        host=cfg.ldap_host or None,
+        port=cfg.ldap_port or None,
+    )
+    problems = _pg_hba_problems(schema, directory, accounts, cfg)
+    if problems:
+        raise SettingsError(problems, source=source)
+    return Settings(
+        directory=directory,
+        bind_accounts=accounts,
+        mfa=MfaPolicySettings(
+            name=cfg.mfa_policy_name,
+            priority=cfg.mfa_policy_priority,
+            group_ids=cfg.mfa_policy_groups,
+            rule_name=cfg.mfa_rule_name,
+            prompt=cfg.mfa_prompt,
+            ldap_interface_rule=cfg.ldap_interface_rule,
+        ),
+        iam_id=cfg.immuta_iam_id,
+        query_engine=QueryEngineSettings(
+            client_cidrs=cfg.query_engine_client_cidrs,
+            database=cfg.query_engine_database,
+            search_filter=cfg.query_engine_search_filter or None,
+            extra_rules=cfg.query_engine_extra_pg_hba_rules,
+            chart=cfg.helm_chart,
+            repository=cfg.helm_repository,
+            chart_version=cfg.helm_chart_version,
+            namespace=cfg.helm_namespace,
+            release_name=cfg.helm_release_name,
+            repository_username=cfg.helm_repository_username or None,
+            repository_password=_optional_secret(cfg.helm_repository_password),
+            base_values=cfg.helm_values,
+        ),
+        immuta=ImmutaSettings(
+            display_name=cfg.immuta_iam_display_name,
+            adopt=cfg.immuta_iam_adopt,
+            test_before_save=cfg.immuta_test_before_save,
+            sync_cron=cfg.immuta_sync_cron,
+            profile={"name": "cn", "email": "mail"},
+        ),
+        password_rotation=cfg.bind_password_rotation,
+    )

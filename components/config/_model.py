@@ -1,0 +1,252 @@
+"""The config model: each project key's type and rules (pydantic), no defaults (pure)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import unicodedata
+from typing import Annotated, Any, Literal
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from components.immuta.iam_document import IAM_ID_RULE, ROLE_SUFFIX, is_iam_id
+from components.okta.ldap_interface import Transport
+from components.query_engine.pg_hba import (
+    PgHbaError,
+    carriable_problem,
+    cidr_problem,
+    database_problem,
+    parse_line,
+)
+
+OKTA_LOGIN_MAX = 100
+PASSWORD_MIN, PASSWORD_MAX = 12, 128
+_GROUP_ID_RE = re.compile(r"00g[A-Za-z0-9]{17}")
+_DNS_LABEL_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
+_HOSTNAME_RE = re.compile(
+    r"(?=.{1,253}\Z)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*"
+)
+
+
+def _printable(value: str) -> str:
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        raise ValueError("must not contain control characters (newline, tab, NUL, ...)")
+    return value
+
+
+def _okta_login(value: str) -> str:
+    if not value:
+        return value
+    if len(value) > OKTA_LOGIN_MAX:
+        raise ValueError(f"an Okta login has at most {OKTA_LOGIN_MAX} characters")
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ValueError(
+            f"must be an Okta login in e-mail form (name@example.com): {exc}"
+        ) from None
+    return value
+
+
+def _password(value: SecretStr) -> SecretStr:
+    plain = value.get_secret_value()
+    if not plain:
+        return value
+    if not PASSWORD_MIN <= len(plain) <= PASSWORD_MAX:
+        raise ValueError(
+            f"a bind password must have {PASSWORD_MIN} to {PASSWORD_MAX} characters; "
+            "leave it unset to have one generated"
+        )
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in plain):
+        raise ValueError("a bind password must not contain control characters")
+    return value
+
+
+OktaLogin = Annotated[str, AfterValidator(_okta_login)]
+BindPassword = Annotated[SecretStr, AfterValidator(_password)]
+PolicyName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_printable)]
+RuleName = Annotated[str, Field(min_length=1, max_length=44), AfterValidator(_printable)]
+
+
+class ConfigModel(BaseModel):
+    """The project's keys, exactly as `pulumi config set` names them. No defaults here: they
+    come from `Pulumi.yaml` (the loader fills every key before validating)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=False)
+
+    ldap_transport: Transport = Field(alias="ldapTransport")
+    ldap_host: str = Field(alias="ldapHost")
+    ldap_port: int = Field(alias="ldapPort")
+    bind_account_mode: Literal["perConsumer", "shared"] = Field(alias="bindAccountMode")
+    immuta_bind_login: OktaLogin = Field(alias="immutaBindLogin")
+    query_engine_bind_login: OktaLogin = Field(alias="queryEngineBindLogin")
+    shared_bind_login: OktaLogin = Field(alias="sharedBindLogin")
+    immuta_bind_password: BindPassword = Field(alias="immutaBindPassword")
+    query_engine_bind_password: BindPassword = Field(alias="queryEngineBindPassword")
+    shared_bind_password: BindPassword = Field(alias="sharedBindPassword")
+    mfa_policy_name: PolicyName = Field(alias="mfaPolicyName")
+    mfa_policy_priority: int = Field(ge=1, le=100, alias="mfaPolicyPriority")
+    mfa_policy_groups: tuple[str, ...] = Field(alias="mfaPolicyGroups")
+    mfa_rule_name: RuleName = Field(alias="mfaRuleName")
+    mfa_prompt: Literal["DEVICE", "SESSION", "ALWAYS"] = Field(alias="mfaPrompt")
+    ldap_interface_rule: Literal["none", "requireMfa", "passwordOnly"] = Field(
+        alias="ldapInterfaceRule"
+    )
+    immuta_iam_id: str = Field(alias="immutaIamId")
+    query_engine_client_cidrs: tuple[str, ...] = Field(alias="queryEngineClientCidrs")
+    query_engine_database: str = Field(alias="queryEngineDatabase")
+    query_engine_search_filter: str = Field(alias="queryEngineSearchFilter")
+    query_engine_extra_pg_hba_rules: tuple[str, ...] = Field(alias="queryEngineExtraPgHbaRules")
+    helm_chart: str = Field(min_length=1, alias="helmChart")
+    helm_repository: str = Field(alias="helmRepository")
+    helm_chart_version: str = Field(alias="helmChartVersion")
+    helm_namespace: str = Field(alias="helmNamespace")
+    helm_release_name: str = Field(alias="helmReleaseName")
+    helm_repository_username: str = Field(alias="helmRepositoryUsername")
+    helm_repository_password: SecretStr = Field(alias="helmRepositoryPassword")
+    helm_values: dict[str, Any] = Field(alias="helmValues")
+    immuta_url: str = Field(alias="immutaUrl")
+    immuta_api_key: SecretStr = Field(alias="immutaApiKey")
+    immuta_ca_certificate: str = Field(alias="immutaCaCertificate")
+    immuta_iam_display_name: PolicyName = Field(alias="immutaIamDisplayName")
+    immuta_iam_adopt: bool = Field(alias="immutaIamAdopt")
+    immuta_test_before_save: bool = Field(alias="immutaTestBeforeSave")
+    immuta_sync_cron: str = Field(alias="immutaSyncCron")
+    immuta_timeout_seconds: int = Field(ge=1, le=300, alias="immutaTimeoutSeconds")
+    bind_password_rotation: str = Field(max_length=100, alias="bindPasswordRotation")
+
+    @field_validator("immuta_url")
+    @classmethod
+    def _immuta_url(cls, value: str) -> str:
+        if value and not re.fullmatch(r"https://[^/\s?#]+(/[^\s?#]*)?", value):
+            raise ValueError("the https:// address of Immuta (no query or fragment; TLS only)")
+        return value.rstrip("/")
+
+    @field_validator("immuta_ca_certificate")
+    @classmethod
+    def _ca(cls, value: str) -> str:
+        if value and "-----BEGIN CERTIFICATE-----" not in value:
+            raise ValueError("PEM text of the CA certificate(s) Immuta's TLS chains to")
+        return value
+
+    @field_validator("immuta_sync_cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError("a five-field cron rule, e.g. '0 */6 * * *'")
+        return value
+
+    @field_validator("immuta_iam_id")
+    @classmethod
+    def _iam_id(cls, value: str) -> str:
+        if value and not is_iam_id(value):
+            raise ValueError(
+                f"{IAM_ID_RULE} (Immuta's role `<id>{ROLE_SUFFIX}` is written unquoted in "
+                "pg_hba.conf)"
+            )
+        return value
+
+    @field_validator("query_engine_client_cidrs")
+    @classmethod
+    def _cidrs(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("at least one client CIDR (0.0.0.0/0 and ::/0 allow every client)")
+        for cidr in value:
+            problem = cidr_problem(cidr)
+            if problem is not None:
+                raise ValueError(f"{cidr!r} is not a CIDR network: {problem}")
+        if len(set(value)) != len(value):
+            raise ValueError("CIDRs must not repeat")
+        return value
+
+    @field_validator("query_engine_database")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        problem = database_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("query_engine_search_filter")
+    @classmethod
+    def _search_filter(cls, value: str) -> str:
+        if value and "$username" not in value:
+            raise ValueError(
+                "an LDAP filter using $username, e.g. (&(uid=$username)(objectClass=person))"
+            )
+        if value and carriable_problem(value):
+            raise ValueError(f"cannot be written into pg_hba.conf: {carriable_problem(value)}")
+        return value
+
+    @field_validator("query_engine_extra_pg_hba_rules")
+    @classmethod
+    def _extra_rules(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for i, rule in enumerate(value):
+            try:
+                parsed = parse_line(rule)
+            except PgHbaError as exc:
+                raise ValueError(f"rule [{i}] does not parse as one pg_hba line: {exc}") from None
+            if parsed.method == "trust":
+                raise ValueError(
+                    f"rule [{i}] uses trust: every client it matches logs in without a password"
+                )
+        return value
+
+    @field_validator("helm_namespace", "helm_release_name")
+    @classmethod
+    def _dns_label(cls, value: str) -> str:
+        if len(value) > 53 or not _DNS_LABEL_RE.fullmatch(value):
+            raise ValueError("a DNS-1123 label: lowercase letters, digits and inner -, at most 53")
+        return value
+
+    @field_validator("helm_repository")
+    @classmethod
+    def _repository(cls, value: str) -> str:
+        if not value.startswith(("https://", "oci://")):
+            raise ValueError("an https:// or oci:// chart repository (plain http is refused)")
+        return value
+
+    @field_validator("helm_values")
+    @classmethod
+    def _values(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if "clientPgHBARules" in (value.get("queryEngine") or {}):
+            raise ValueError(
+                "queryEngine.clientPgHBARules is built by this stack; "
+                "put your own rules in queryEngineExtraPgHbaRules"
+            )
+        return value
+
+    @field_validator("ldap_host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        if not value:
+            return value
+        if "://" in value or ":" in value.replace("::", ""):
+            raise ValueError("a bare host name or IP address (no scheme, no port: use ldapPort)")
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            if not _HOSTNAME_RE.fullmatch(value):
+                raise ValueError("a valid DNS host name or IP address") from None
+        return value
+
+    @field_validator("ldap_port")
+    @classmethod
+    def _port(cls, value: int) -> int:
+        if not 0 <= value <= 65535:
+            raise ValueError("a TCP port from 1 to 65535, or 0 for the transport's standard port")
+        return value
+
+    @field_validator("mfa_policy_groups")
+    @classmethod
+    def _groups(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for group_id in value:
+            if not _GROUP_ID_RE.fullmatch(group_id):
+                raise ValueError(
+                    f"{group_id!r} is not an Okta group id (00g + 17 letters/digits); "
+                    "leave the list empty for the Everyone group"
+                )
+        if len(set(value)) != len(value):
+            raise ValueError("group ids must not repeat")
+        return value

@@ -1,0 +1,42 @@
+"""Config problems: each names its key, the value (never a secret one) and what is allowed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from components.secret_text import MASK
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad config value: its key, the value (None when secret) and what is allowed."""
+
+    key: str
+    message: str
+    value: Any = None
+    secret: bool = False
+
+    def __str__(self) -> str:
+        if self.secret:
+            return f"{self.key} = {MASK}: {self.message}"
+        if self.value is None:
+            return f"{self.key}: {self.message}"
+        text = json.dumps(self.value, ensure_ascii=False)
+        shown = text if len(text) <= 80 else text[:77] + "..."
+        return f"{self.key} = {shown}: {self.message}"
+
+
+class SettingsError(ValueError):
+    """Stack config that cannot be deployed; lists every problem found, secrets masked."""
+
+    def __init__(self, problems: Iterable[Problem], *, source: str = "") -> None:
+        self.problems = tuple(problems)
+        self.source = source
+        where = f" in {source}" if source else ""
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(
+            f"invalid stack configuration{where} ({len(self.problems)} problem(s)):\n{lines}"
+        )

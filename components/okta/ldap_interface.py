@@ -1,0 +1,66 @@
+"""Names of Okta's LDAP Interface: host, port, base DNs and bind DNs (pure, no Pulumi)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ldap3.utils.dn import escape_rdn
+
+Transport = Literal["ldaps", "starttls"]
+
+OKTA_DOMAINS: tuple[str, ...] = ("okta.com", "oktapreview.com", "okta-emea.com")
+STANDARD_PORTS: dict[Transport, int] = {"ldaps": 636, "starttls": 389}
+
+
+def dn_from_rdns(*rdns: tuple[str, str]) -> str:
+    """Join (attribute, value) pairs into a DN, escaping each value (RFC 4514)."""
+    return ",".join(f"{attr}={escape_rdn(value)}" for attr, value in rdns)
+
+
+def okta_root_dn(org_name: str, domain: str) -> str:
+    """`dc=<org>,dc=okta,dc=com`; the `dc=` parts after the org follow the domain."""
+    labels = [org_name, *domain.split(".")]
+    return dn_from_rdns(*(("dc", label) for label in labels))
+
+
+@dataclass(frozen=True)
+class LdapDirectory:
+    """Where and how to reach one Okta org's LDAP Interface."""
+
+    host: str
+    port: int
+    transport: Transport
+    root_dn: str
+
+    @property
+    def users_base_dn(self) -> str:
+        return f"ou=users,{self.root_dn}"
+
+    @property
+    def groups_base_dn(self) -> str:
+        return f"ou=groups,{self.root_dn}"
+
+    @property
+    def uses_ldaps(self) -> bool:
+        return self.transport == "ldaps"
+
+    def bind_dn(self, login: str) -> str:
+        """Okta's bind DN form: `uid=<login>,dc=<org>,...` (no `ou=users`)."""
+        return f"{dn_from_rdns(('uid', login))},{self.root_dn}"
+
+
+def okta_ldap_directory(
+    org_name: str,
+    domain: str,
+    transport: Transport = "ldaps",
+    host: str | None = None,
+    port: int | None = None,
+) -> LdapDirectory:
+    """Derive the LDAP Interface of an org; host and port may be overridden (proxies, tests)."""
+    return LdapDirectory(
+        host=host or f"{org_name}.ldap.{domain}",
+        port=port or STANDARD_PORTS[transport],
+        transport=transport,
+        root_dn=okta_root_dn(org_name, domain),
+    )

@@ -1,0 +1,82 @@
+"""Okta sign-on policy that requires MFA, with exactly the LDAP bind accounts exempt."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_okta as okta
+
+from components.config import MfaPolicySettings
+
+POLICY_DESCRIPTION = (
+    "Managed by Pulumi (okta-ldap-immuta). Requires MFA; the LDAP bind service accounts are "
+    "exempt because a static LDAP bind password can never carry a one-time code."
+)
+
+
+@dataclass(frozen=True)
+class MfaSignOnPolicyArgs:
+    """Policy settings and the Okta user ids of the bind accounts to exempt."""
+
+    settings: MfaPolicySettings
+    exempt_user_ids: Sequence[pulumi.Input[str]]
+
+
+class MfaSignOnPolicy(pulumi.ComponentResource):
+    """The policy and its rules; rule priorities run 1..n with no gaps."""
+
+    policy_id: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: MfaSignOnPolicyArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("okta-ldap-immuta:okta:MfaSignOnPolicy", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        cfg = args.settings
+        groups: list[pulumi.Input[str]] = list(cfg.group_ids) or [
+            okta.group.get_everyone_group_output(opts=pulumi.InvokeOutputOptions(parent=self)).id
+        ]
+        policy = okta.policy.Signon(
+            "mfa-policy",
+            name=cfg.name,
+            description=POLICY_DESCRIPTION,
+            groups_included=groups,
+            priority=cfg.priority,
+            status="ACTIVE",
+            opts=child,
+        )
+        exempt = list(args.exempt_user_ids)
+        priority = 1
+        if cfg.ldap_interface_rule != "none":
+            require_mfa = cfg.ldap_interface_rule == "requireMfa"
+            okta.policy.RuleSignon(
+                "mfa-rule-ldap-interface",
+                policy_id=policy.id,
+                name=f"{cfg.rule_name} (LDAP)",
+                priority=priority,
+                status="ACTIVE",
+                access="ALLOW",
+                authtype="LDAP_INTERFACE",
+                mfa_required=require_mfa,
+                mfa_prompt=cfg.prompt if require_mfa else None,
+                users_excluded=exempt,
+                opts=child,
+            )
+            priority += 1
+        okta.policy.RuleSignon(
+            "mfa-rule",
+            policy_id=policy.id,
+            name=cfg.rule_name,
+            priority=priority,
+            status="ACTIVE",
+            access="ALLOW",
+            authtype="ANY",
+            mfa_required=True,
+            mfa_prompt=cfg.prompt,
+            users_excluded=exempt,
+            opts=child,
+        )
+        self.policy_id = policy.id
+        self.register_outputs({"policyId": policy.id})

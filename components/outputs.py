@@ -1,0 +1,18 @@
+"""The stack's output names: exported by the program, read by `make verify` and scripts."""
+
+from enum import StrEnum
+
+
+class StackOutput(StrEnum):
+    LDAP_HOST = "ldapHost"
+    LDAP_PORT = "ldapPort"
+    LDAP_TRANSPORT = "ldapTransport"
+    LDAP_USER_BASE_DN = "ldapUserBaseDn"
+    LDAP_GROUP_BASE_DN = "ldapGroupBaseDn"
+    BIND_DNS = "bindDns"  # per consumer
+    BIND_ACCOUNT_IDS = "bindAccountIds"  # per consumer
+    BIND_PASSWORDS = "bindPasswords"  # per consumer, secret
+    MFA_POLICY_ID = "mfaPolicyId"
+    IMMUTA_IAM_ID = "immutaIamId"
+    QUERY_ENGINE_ROLE = "queryEngineRole"
+    PG_HBA_RULES = "pgHbaRules"  # secret: they carry the bind password

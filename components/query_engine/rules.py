@@ -1,0 +1,54 @@
+"""The Query Engine's pg_hba rules and Helm values, from the stack's facts (pure, no Pulumi)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from components.immuta.iam_document import query_engine_role
+from components.okta.ldap_interface import LdapDirectory
+from components.query_engine.pg_hba import LdapSearchBindRule
+
+if TYPE_CHECKING:
+    from components.config import QueryEngineSettings
+
+
+def query_engine_rules(
+    qe: QueryEngineSettings,
+    directory: LdapDirectory,
+    iam_id: str,
+    bind_dn: str,
+    bind_password: str,
+) -> list[str]:
+    """Our LDAP search+bind rules, one per client CIDR, then the extra rules from config."""
+    search_filter = qe.search_filter
+    ours = [
+        LdapSearchBindRule(
+            role=query_engine_role(iam_id),
+            address=cidr,
+            server=directory.host,
+            port=directory.port,
+            transport=directory.transport,
+            base_dn=directory.users_base_dn,
+            bind_dn=bind_dn,
+            bind_password=bind_password,
+            search_attribute=None if search_filter else "uid",
+            search_filter=search_filter,
+            database=qe.database,
+        ).render()
+        for cidr in qe.client_cidrs
+    ]
+    return ours + list(qe.extra_rules)
+
+
+def helm_values(base: Mapping[str, Any], rules: Sequence[str]) -> dict[str, Any]:
+    """The chart's base values with `queryEngine.clientPgHBARules` set to `rules`.
+
+    The chart appends its own catch-all after these lines, so ours match first.
+    """
+    values = copy.deepcopy(dict(base))
+    query_engine = dict(values.get("queryEngine") or {})
+    query_engine["clientPgHBARules"] = list(rules)
+    values["queryEngine"] = query_engine
+    return values

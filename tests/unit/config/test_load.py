@@ -1,0 +1,203 @@
+"""Settings validation: each bad value names its key and what is allowed; secrets never leak."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.config import Consumer, SettingsError, load_settings
+from tests.support.stacks import P, config_for
+
+SECRET = "Sup3r-Secret-Bind-Pw"
+
+
+def settings_with(**overrides: str | None):
+    return load_settings(config_for("dev", **overrides).values)
+
+
+def problems_of(**overrides: str | None) -> SettingsError:
+    with pytest.raises(SettingsError) as info:
+        settings_with(**overrides)
+    return info.value
+
+
+def test_dev_stack_loads_with_derived_ldap_facts() -> None:
+    s = settings_with()
+    assert s.directory.root_dn == "dc=acme-dev,dc=oktapreview,dc=com"
+    assert s.directory.host == "acme-dev.ldap.oktapreview.com"
+    assert s.directory.port == 636
+    assert [a.key for a in s.bind_accounts] == ["immuta", "query-engine"]
+    assert all(a.password is None for a in s.bind_accounts)  # generated
+    assert s.mfa.group_ids == ()
+
+
+def test_shared_mode_gives_one_account_for_both_consumers() -> None:
+    s = settings_with(
+        bindAccountMode="shared",
+        immutaBindLogin="",
+        queryEngineBindLogin="",
+        sharedBindLogin="svc-ldap@acme.example",
+    )
+    (account,) = s.bind_accounts
+    assert set(account.consumers) == set(Consumer)
+
+
+def test_passwords_from_config_stay_secret_strings() -> None:
+    s = settings_with(immutaBindPassword=SECRET)
+    account = s.bind_accounts[0]
+    assert account.password is not None
+    assert account.password.get_secret_value() == SECRET
+    assert SECRET not in repr(s)
+    assert SECRET not in str(s)
+
+
+BAD_CASES = [
+    # (overrides, key named in the error, fragment of what is allowed)
+    ({"okta__orgName": None}, "okta:orgName", "required"),
+    ({"okta__orgName": ""}, "okta:orgName", "required"),
+    ({"okta__orgName": "acme.okta.com"}, "okta:orgName", "only the subdomain ('acme')"),
+    ({"okta__orgName": "https://acme.okta.com"}, "okta:orgName", "('acme')"),
+    ({"okta__orgName": "Acme"}, "okta:orgName", "lowercase"),
+    ({"okta__orgName": "-acme"}, "okta:orgName", "inner hyphens"),
+    ({"okta__baseUrl": "okta.co"}, "okta:baseUrl", "okta.com, oktapreview.com, okta-emea.com"),
+    ({"okta__baseUrl": "okta-gov.com"}, "okta:baseUrl", "one of okta.com"),
+    ({"ldapTransport": "ldap"}, P + "ldapTransport", "'ldaps' or 'starttls'"),
+    ({"ldapTransport": "LDAPS"}, P + "ldapTransport", "'ldaps' or 'starttls'"),
+    ({"ldapPort": "70000"}, P + "ldapPort", "1 to 65535"),
+    ({"ldapPort": "-1"}, P + "ldapPort", "1 to 65535"),
+    ({"ldapPort": "six-three-six"}, P + "ldapPort", "integer"),
+    ({"ldapHost": "ldaps://acme.ldap.okta.com"}, P + "ldapHost", "no scheme"),
+    ({"ldapHost": "acme.ldap.okta.com:636"}, P + "ldapHost", "use ldapPort"),
+    ({"ldapHost": "bad_host!"}, P + "ldapHost", "valid DNS host name"),
+    ({"bindAccountMode": "both"}, P + "bindAccountMode", "'perConsumer' or 'shared'"),
+    ({"immutaBindLogin": ""}, P + "immutaBindLogin", "required"),
+    ({"queryEngineBindLogin": "not-an-email"}, P + "queryEngineBindLogin", "e-mail form"),
+    ({"immutaBindLogin": "a" * 95 + "@x.example"}, P + "immutaBindLogin", "at most 100"),
+    (
+        {"queryEngineBindLogin": "SVC-IMMUTA-LDAP-SYNC@acme.example"},
+        P + "queryEngineBindLogin",
+        "duplicates immutaBindLogin",
+    ),
+    (
+        {"bindAccountMode": "shared", "immutaBindLogin": "", "queryEngineBindLogin": ""},
+        P + "sharedBindLogin",
+        "required when bindAccountMode is 'shared'",
+    ),
+    (
+        {
+            "bindAccountMode": "shared",
+            "sharedBindLogin": "s@acme.example",
+            "queryEngineBindLogin": "",
+        },
+        P + "immutaBindLogin",
+        "not used when",
+    ),
+    ({"sharedBindLogin": "s@acme.example"}, P + "sharedBindLogin", "not used when"),
+    ({"mfaPolicyPriority": "0"}, P + "mfaPolicyPriority", "greater than or equal to 1"),
+    ({"mfaPolicyGroups": '["Everyone"]'}, P + "mfaPolicyGroups", "not an Okta group id"),
+    ({"mfaPolicyGroups": "00g1a2b3c4d5e6f7g8h9"}, P + "mfaPolicyGroups", "type 'array'"),
+    (
+        {"mfaPolicyGroups": '["00g1a2b3c4d5e6f7g8h9","00g1a2b3c4d5e6f7g8h9"]'},
+        P + "mfaPolicyGroups",
+        "must not repeat",
+    ),
+    ({"mfaPrompt": "NEVER"}, P + "mfaPrompt", "'DEVICE', 'SESSION' or 'ALWAYS'"),
+    (
+        {"ldapInterfaceRule": "off"},
+        P + "ldapInterfaceRule",
+        "'none', 'requireMfa' or 'passwordOnly'",
+    ),
+    ({"mfaRuleName": "x" * 45}, P + "mfaRuleName", "at most 44"),
+    ({"mfaPolicyName": "two\nlines"}, P + "mfaPolicyName", "control characters"),
+    (
+        {"immutaBindLgin": "x@acme.example"},
+        P + "immutaBindLgin",
+        f"did you mean {P}immutaBindLogin",
+    ),
+    ({"immutaIamId": ""}, P + "immutaIamId", "required: the Immuta IAM id"),
+    ({"immutaIamId": "okta user"}, P + "immutaIamId", "written unquoted in pg_hba.conf"),
+    ({"immutaIamId": "x" * 59}, P + "immutaIamId", "1-58 letters"),
+    ({"queryEngineClientCidrs": "[]"}, P + "queryEngineClientCidrs", "at least one client CIDR"),
+    ({"queryEngineClientCidrs": '["10.0.0.1/8"]'}, P + "queryEngineClientCidrs", "host bits set"),
+    ({"queryEngineClientCidrs": '["10.0.0.0"]'}, P + "queryEngineClientCidrs", "prefix length"),
+    ({"queryEngineDatabase": "all"}, P + "queryEngineDatabase", "pg_hba keyword"),
+    ({"queryEngineSearchFilter": "(uid=alice)"}, P + "queryEngineSearchFilter", "$username"),
+    (
+        {"queryEngineExtraPgHbaRules": '["hostssl immuta all 0.0.0.0/0 trust"]'},
+        P + "queryEngineExtraPgHbaRules",
+        "uses trust",
+    ),
+    (
+        {"queryEngineExtraPgHbaRules": '["hostssl immuta all 0.0.0.0/0 md5 x=\\"open"]'},
+        P + "queryEngineExtraPgHbaRules",
+        "unbalanced quote",
+    ),
+    ({"helmChartVersion": ""}, P + "helmChartVersion", "pin the Immuta chart version"),
+    ({"helmRepository": "http://charts.example"}, P + "helmRepository", "plain http is refused"),
+    ({"helmNamespace": "Immuta_NS"}, P + "helmNamespace", "DNS-1123"),
+    (
+        {"helmValues": '{"queryEngine": {"clientPgHBARules": []}}'},
+        P + "helmValues",
+        "put your own rules in queryEngineExtraPgHbaRules",
+    ),
+    ({"helmValues": "[1, 2]"}, P + "helmValues", "type 'object'"),
+    ({"immutaUrl": ""}, P + "immutaUrl", "required: the https:// address of Immuta"),
+    ({"immutaUrl": "http://immuta.acme.example"}, P + "immutaUrl", "TLS only"),
+    ({"immutaUrl": "https://immuta.acme.example/?x=1"}, P + "immutaUrl", "no query"),
+    ({"immutaApiKey": ""}, P + "immutaApiKey", "pulumi config set --secret"),
+    ({"immutaCaCertificate": "/etc/ssl/ca.pem"}, P + "immutaCaCertificate", "PEM text"),
+    ({"immutaSyncCron": "hourly"}, P + "immutaSyncCron", "five-field cron"),
+    ({"immutaTimeoutSeconds": "0"}, P + "immutaTimeoutSeconds", "greater than or equal to 1"),
+    ({"immutaIamAdopt": "maybe"}, P + "immutaIamAdopt", "true or false"),
+]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "allowed"),
+    BAD_CASES,
+    ids=[c[1] + ":" + str(i) for i, c in enumerate(BAD_CASES)],
+)
+def test_bad_value_names_key_and_what_is_allowed(
+    overrides: dict[str, str | None], key: str, allowed: str
+) -> None:
+    error = problems_of(**overrides)
+    matching = [p for p in error.problems if p.key == key]
+    assert matching, f"no problem names {key}: {error}"
+    assert any(allowed in str(p) for p in matching), str(error)
+    assert key in str(error)
+
+
+def test_non_secret_value_is_quoted_in_the_error() -> None:
+    error = problems_of(ldapPort="70000")
+    assert f"{P}ldapPort = 70000:" in str(error)
+
+
+def test_helm_repository_password_is_masked() -> None:
+    error = problems_of(helmRepository="http://x.example", helmRepositoryPassword=SECRET)
+    assert SECRET not in str(error)
+    assert f"{P}helmRepository = " in str(error)
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["short-1A", "new\nline-is-not-allowed-in-pg_hba", "tab\there-is-a-control-char", "x" * 200],
+)
+@pytest.mark.parametrize("key", ["immutaBindPassword", "queryEngineBindPassword"])
+def test_bad_secret_is_named_but_never_printed(key: str, password: str) -> None:
+    error = problems_of(**{key: password})
+    text = str(error) + repr(error) + repr(error.problems)
+    assert f"{P}{key} = [secret]" in text
+    assert password not in text
+    assert password[:8] not in text
+
+
+def test_secret_in_the_wrong_mode_is_named_but_not_printed() -> None:
+    error = problems_of(sharedBindPassword=SECRET)
+    assert f"{P}sharedBindPassword = [secret]: not used when" in str(error)
+    assert SECRET not in str(error)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    error = problems_of(okta__orgName="", ldapPort="0x", mfaPrompt="x", immutaBindLogin="")
+    keys = {p.key for p in error.problems}
+    assert {"okta:orgName", P + "ldapPort", P + "mfaPrompt", P + "immutaBindLogin"} <= keys
+    assert f"({len(error.problems)} problem(s))" in str(error)

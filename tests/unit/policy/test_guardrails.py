@@ -1,0 +1,250 @@
+"""The policy pack, called directly: compliant and violating resources, and the real stacks."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pulumi_policy import (
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    StackValidationArgs,
+)
+
+from offline_plan.engine import PlanResult
+from policy import guardrails as g
+from policy.guardrails import POLICIES
+from tests.support.stacks import unwrap_secrets
+
+GOOD_RULE = (
+    'hostssl immuta +okta_user 0.0.0.0/0 ldap ldapserver="acme.ldap.okta.com" ldapport="636" '
+    'ldapscheme="ldaps" ldapbasedn="ou=users,dc=acme,dc=okta,dc=com" ldapsearchattribute="uid" '
+    'ldapbinddn="uid=svc@acme.example,dc=acme,dc=okta,dc=com" ldapbindpasswd="pw"'
+)
+
+
+def options(secret_outputs: list[str] | None = None) -> PolicyResourceOptions:
+    return PolicyResourceOptions(
+        protect=False,
+        ignore_changes=[],
+        delete_before_replace=None,
+        aliases=[],
+        custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
+        additional_secret_outputs=secret_outputs or [],
+    )
+
+
+def violations(check: Callable[..., None], args: Any) -> list[str]:
+    found: list[str] = []
+    check(args, lambda message, urn=None: found.append(message))
+    return found
+
+
+def resource(type_: str, props: dict[str, Any], secret_outputs: list[str] | None = None) -> Any:
+    return ResourceValidationArgs(
+        type_, props, f"urn:pulumi:t::p::{type_}::x", "x", options(secret_outputs), None
+    )
+
+
+def stack_of(plan: PlanResult) -> list[PolicyResource]:
+    """The stack's resources as the policy SDK hands them to a stack validation."""
+    by_urn = {
+        r.urn: PolicyResource(
+            r.type,
+            unwrap_secrets(r.inputs),
+            r.urn,
+            r.name,
+            options(r.options.get("additionalSecretOutputs")),
+            None,
+            None,
+            [],
+            {},
+        )
+        for r in plan.resources
+    }
+    for r in plan.resources:
+        by_urn[r.urn].property_dependencies = {
+            k: [by_urn[u] for u in urns if u in by_urn]
+            for k, urns in r.property_dependencies.items()
+        }
+    return list(by_urn.values())
+
+
+def all_violations(resources: list[PolicyResource]) -> list[str]:
+    found: list[str] = []
+    for policy in POLICIES:
+        for r in resources:
+            if isinstance(policy, g.ResourceValidationPolicy):
+                args = ResourceValidationArgs(r.resource_type, r.props, r.urn, r.name, r.opts, None)
+                found += [f"{policy.name}: {v}" for v in violations(policy.validate, args)]
+        if isinstance(policy, g.StackValidationPolicy):
+            found += [
+                f"{policy.name}: {v}"
+                for v in violations(policy.validate, StackValidationArgs(resources))
+            ]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("stack", "overrides"),
+    [
+        ("dev", {}),
+        ("prod", {}),
+        ("dev", {"ldapInterfaceRule": "passwordOnly", "ldapTransport": "starttls"}),
+        (
+            "dev",
+            {
+                "bindAccountMode": "shared",
+                "immutaBindLogin": "",
+                "queryEngineBindLogin": "",
+                "sharedBindLogin": "svc-ldap@acme.example",
+            },
+        ),
+    ],
+)
+def test_the_stacks_as_declared_pass_every_policy(
+    run_stack: Any, stack: str, overrides: dict[str, str]
+) -> None:
+    assert all_violations(stack_of(run_stack(stack, **overrides))) == []
+
+
+def test_every_policy_is_mandatory_and_described() -> None:
+    assert len(POLICIES) == 6
+    assert all(
+        p.enforcement_level == g.EnforcementLevel.MANDATORY and p.description for p in POLICIES
+    )
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        (GOOD_RULE.replace(" 0.0.0.0/0", ""), "has no address column"),
+        ("hostssl immuta all 0.0.0.0/0 trust", "uses trust"),
+        (GOOD_RULE.replace('ldapscheme="ldaps" ', ""), "LDAP without TLS"),
+        (
+            GOOD_RULE.replace('ldapscheme="ldaps"', 'ldapscheme="ldaps" ldaptls="1"'),
+            "TLS already started",
+        ),
+        ('hostssl immuta all 0.0.0.0/0 ldap ldapbindpasswd="open', "does not parse"),
+    ],
+)
+def test_bad_pg_hba_rule_is_a_violation_with_its_fix(rule: str, expected: str) -> None:
+    values = {"queryEngine": {"clientPgHBARules": [GOOD_RULE, rule]}}
+    found = violations(
+        g.check_pg_hba_rules, resource(g.HELM_RELEASE, {"values": values}, ["values"])
+    )
+    assert len(found) == 1
+    assert found[0].startswith("queryEngine.clientPgHBARules[1] ")
+    assert expected in found[0]
+
+
+def test_good_rules_and_starttls_pass() -> None:
+    starttls = GOOD_RULE.replace('ldapport="636" ldapscheme="ldaps"', 'ldapport="389" ldaptls="1"')
+    values = {"queryEngine": {"clientPgHBARules": [GOOD_RULE, starttls]}}
+    assert (
+        violations(g.check_pg_hba_rules, resource(g.HELM_RELEASE, {"values": values}, ["values"]))
+        == []
+    )
+
+
+def test_helm_values_with_a_bind_password_must_be_secret() -> None:
+    values = {"queryEngine": {"clientPgHBARules": [GOOD_RULE]}}
+    found = violations(g.check_secret_helm_values, resource(g.HELM_RELEASE, {"values": values}))
+    assert len(found) == 1
+    assert "additional_secret_outputs=['values']" in found[0]
+    assert (
+        violations(
+            g.check_secret_helm_values, resource(g.HELM_RELEASE, {"values": values}, ["values"])
+        )
+        == []
+    )
+    assert (
+        violations(g.check_secret_helm_values, resource(g.HELM_RELEASE, {"values": {"x": 1}})) == []
+    )
+
+
+@pytest.mark.parametrize("roles", [["SUPER_ADMIN"], ["READ_ONLY_ADMIN", "ORG_ADMIN"], []])
+def test_bind_accounts_hold_exactly_read_only_admin(roles: list[str]) -> None:
+    assert violations(g.check_read_only_admin, resource(g.ADMIN_ROLES, {"adminRoles": roles}))
+    assert (
+        violations(
+            g.check_read_only_admin, resource(g.ADMIN_ROLES, {"adminRoles": ["READ_ONLY_ADMIN"]})
+        )
+        == []
+    )
+
+
+@pytest.mark.parametrize("field", ["useSsl", "rejectUnauthorized"])
+def test_immuta_iam_must_use_ldaps_with_certificate_checks(field: str) -> None:
+    props = {"iamId": "okta", "useSsl": True, "rejectUnauthorized": True}
+    assert violations(g.check_immuta_iam_ssl, resource(g.DYNAMIC, props)) == []
+    found = violations(g.check_immuta_iam_ssl, resource(g.DYNAMIC, {**props, field: False}))
+    assert len(found) == 1
+    assert "rejectUnauthorized to true" in found[0]
+
+
+def _stack_with(run_stack: Any, change: Callable[[list[PolicyResource]], None]) -> list[str]:
+    resources = stack_of(run_stack())
+    change(resources)
+    found = []
+    for check in (g.check_mfa_exemptions, g.check_roles_once_per_account):
+        found += violations(check, StackValidationArgs(resources))
+    return found
+
+
+def _rule(resources: list[PolicyResource]) -> PolicyResource:
+    return next(r for r in resources if r.resource_type == g.SIGNON_RULE)
+
+
+def test_mfa_rule_missing_a_bind_account_is_a_violation(run_stack: Any) -> None:
+    def drop_one(resources: list[PolicyResource]) -> None:
+        rule = _rule(resources)
+        rule.property_dependencies["usersExcluded"] = rule.property_dependencies["usersExcluded"][
+            :1
+        ]
+        rule.props["usersExcluded"] = rule.props["usersExcluded"][:1]
+
+    assert any(
+        "exempt exactly this stack's LDAP bind accounts (2)" in v
+        for v in _stack_with(run_stack, drop_one)
+    )
+
+
+def test_mfa_rule_exempting_someone_else_is_a_violation(run_stack: Any) -> None:
+    def add_stranger(resources: list[PolicyResource]) -> None:
+        _rule(resources).props["usersExcluded"].append("00uSomeoneElse")
+
+    assert any("no one else" in v for v in _stack_with(run_stack, add_stranger))
+
+
+def test_mfa_rule_that_does_not_require_mfa_is_a_violation(run_stack: Any) -> None:
+    def relax(resources: list[PolicyResource]) -> None:
+        _rule(resources).props["mfaRequired"] = False
+
+    found = _stack_with(run_stack, relax)
+    assert any("must require MFA" in v for v in found)
+    assert any("no sign-on rule requires MFA" in v for v in found)
+
+
+def test_exempting_groups_is_a_violation(run_stack: Any) -> None:
+    def exempt_group(resources: list[PolicyResource]) -> None:
+        _rule(resources).props["groupsExcluded"] = ["00gAdmins"]
+
+    assert any("must not exempt groups" in v for v in _stack_with(run_stack, exempt_group))
+
+
+def test_roles_granted_twice_or_never_are_violations(run_stack: Any) -> None:
+    def duplicate(resources: list[PolicyResource]) -> None:
+        roles = next(r for r in resources if r.resource_type == g.ADMIN_ROLES)
+        resources.append(copy.copy(roles))
+        resources.remove(
+            next(r for r in resources if r.resource_type == g.ADMIN_ROLES and r is not roles)
+        )
+
+    found = _stack_with(run_stack, duplicate)
+    assert any("has 2 UserAdminRoles" in v for v in found)
+    assert any("has 0 UserAdminRoles" in v for v in found)
