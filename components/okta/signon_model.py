@@ -1,0 +1,377 @@
+"""A model of how Okta picks the OKTA_SIGN_ON (global session) policy rule for a sign-in.
+
+Pure standard library. Every behaviour below rests on Okta's own text:
+
+[EVAL] Okta Policy API, "Policy evaluation"
+  (https://developer.okta.com/docs/api/openapi/okta-management/management/tag/Policy/ and the
+  archived https://developer.okta.com/docs/reference/api/policy/#policy-evaluation):
+  "each policy of the appropriate type is considered in turn, in the order indicated by the policy
+  priority. Each of the conditions associated with the policy is evaluated. If one or more of the
+  conditions can't be met, then the next policy in the list is considered. If the conditions can be
+  met, then each of the rules associated with the policy is considered in turn, in the order
+  specified by the rule priority. [...] If all of the conditions associated with a rule are met,
+  then the settings contained in the rule, and in the associated policy, are applied to the user.
+  If none of the policy rules have conditions that can be met, then the next policy in the list is
+  considered." and "Policies that have no Rules aren't considered during evaluation and are never
+  applied."
+[DEFAULT] same page, "Default Policies": "The default Policy is always the last Policy in the
+  priority order"; "The default Policy always has one default Rule that can't be deleted. It is
+  always the last Rule in the priority order." The default policy has `system: true` and includes
+  the Everyone group. Its Default Rule cannot be changed through the API (terraform-provider-okta
+  #721); the Admin Console can still switch its MFA on or off (help.okta.com/oie .../
+  edit-global-session-policy.htm), so never assume the default rule's MFA setting.
+[AUTORULE] Okta adds a rule named "Default Rule" to every new OKTA_SIGN_ON policy by itself
+  (terraform-provider-okta #2412). Its settings are not documented: DEFAULT_RULE_* below is an
+  inference (allow, any way in, no MFA) kept in one place.
+[STATUS] Rules and policies have `status` ACTIVE or INACTIVE; only ACTIVE ones are evaluated.
+
+Okta facts on what an OKTA_SIGN_ON rule accepts, Classic vs Identity Engine: see AUTHTYPE_FINDINGS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal, cast
+
+AuthType = Literal["ANY", "RADIUS", "LDAP_INTERFACE"]
+Access = Literal["ALLOW", "DENY"]
+AUTH_TYPES: tuple[AuthType, ...] = ("ANY", "RADIUS", "LDAP_INTERFACE")
+
+AUTHTYPE_FINDINGS = """\
+- conditions.authContext.authType: Classic Engine Policy API reference lists `ANY`, `RADIUS`,
+  `LDAP_INTERFACE` (LDAP_INTERFACE added 2020-11 as Early Access, okta/okta-developer-docs PR #1648,
+  https://github.com/okta/okta-developer-docs/pull/1648). The Identity Engine version of the same
+  page lists `ANY` or `LDAP_INTERFACE` (no RADIUS), still marked EA. So LDAP_INTERFACE is NOT
+  Identity-Engine-only: Okta's support article configures the LDAP Interface sign-on rule on both
+  engines (https://support.okta.com/help/s/article/configure-a-global-session-policy-for-the-ldap-interface;
+  OIE: https://help.okta.com/oie/en-us/Content/Topics/directory/ldap-add-global-session-policy.htm).
+  Some generated SDK enums (PolicyRuleAuthContextType) still list only ANY and RADIUS.
+- Classic: Okta sign-on policies made under Security > Authentication do not apply to RADIUS apps
+  (https://help.okta.com/en/prod/Content/Topics/Security/policies/about-signon-policies.htm).
+- actions.signon.access: `ALLOW` or `DENY` on both engines (Signon Action object). Identity Engine
+  adds `primaryFactor` (PASSWORD_IDP_ANY_FACTOR | PASSWORD_IDP, required when access is ALLOW).
+  The Terraform/Pulumi resource also documents access `CHALLENGE` (factor sequences,
+  https://registry.terraform.io/providers/okta/okta/latest/docs/resources/policy_rule_signon);
+  this model refuses it rather than guess what it means for an LDAP bind.
+"""
+
+DEFAULT_RULE_NAME = "Default Rule"
+DEFAULT_RULE_ACCESS: Access = "ALLOW"  # inferred [AUTORULE]
+DEFAULT_RULE_AUTHTYPE: AuthType = "ANY"  # inferred [AUTORULE]
+DEFAULT_RULE_MFA = False  # inferred [AUTORULE]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    """One OKTA_SIGN_ON rule. `unevaluable` names conditions this model cannot check."""
+
+    id: str
+    name: str
+    priority: int
+    status: str = "ACTIVE"
+    access: Access = "ALLOW"
+    authtype: AuthType = "ANY"
+    mfa_required: bool = False
+    users_excluded: frozenset[str] = frozenset()
+    system: bool = False
+    unevaluable: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Policy:
+    """One OKTA_SIGN_ON policy; only its people.groups.include condition selects users."""
+
+    id: str
+    name: str
+    priority: int
+    status: str = "ACTIVE"
+    groups_included: frozenset[str]
+    rules: tuple[Rule, ...] = ()
+    system: bool = False
+    unevaluable: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Org:
+    policies: tuple[Policy, ...]
+    everyone_group_id: str
+
+    def policy(self, name: str) -> Policy:
+        for p in self.policies:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Attempt:
+    """A sign-in. authtype is the way in: an LDAP Interface bind is LDAP_INTERFACE, a RADIUS
+    sign-in RADIUS, and "ANY" stands for any other sign-in (only `ANY` rules match it)."""
+
+    user_id: str
+    groups: frozenset[str]
+    authtype: AuthType
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The rule that decides. When `unknown` is not empty, this rule decides only if those
+    conditions hold; `otherwise` is the decision when they do not (None: Okta denies)."""
+
+    policy: Policy
+    rule: Rule
+    unknown: tuple[str, ...] = ()
+    otherwise: Decision | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.rule.access == "ALLOW"
+
+    @property
+    def mfa_required(self) -> bool:
+        return self.allowed and self.rule.mfa_required
+
+    @property
+    def uncertain(self) -> bool:
+        return bool(self.unknown)
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.unknown)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.policy.id, self.rule.id)
+
+    def outcomes(self) -> tuple[Decision | None, ...]:
+        """Every decision Okta may reach (a sound over-approximation when uncertain)."""
+        if not self.uncertain:
+            return (self,)
+        rest = self.otherwise.outcomes() if self.otherwise else (None,)
+        return (replace(self, otherwise=None), *rest)
+
+
+def ordered_policies(org: Org) -> tuple[Policy, ...]:
+    """Priority order, the system default policy last whatever its number [DEFAULT]."""
+    return tuple(sorted(org.policies, key=lambda p: (p.system, p.priority)))
+
+
+def _includes(org: Org, policy: Policy, attempt: Attempt) -> bool:
+    # Everyone holds every user, whether or not the caller listed it in attempt.groups.
+    return org.everyone_group_id in policy.groups_included or bool(
+        policy.groups_included & attempt.groups
+    )
+
+
+def _rule_holds(rule: Rule, attempt: Attempt) -> bool:
+    if attempt.user_id in rule.users_excluded:
+        return False
+    return rule.authtype == "ANY" or rule.authtype == attempt.authtype
+
+
+def _candidates(org: Org, attempt: Attempt) -> Iterator[tuple[Policy, Rule, tuple[str, ...]]]:
+    for policy in ordered_policies(org):
+        if policy.status != "ACTIVE" or not _includes(org, policy, attempt):  # [STATUS] [EVAL]
+            continue
+        # A policy with no (active) rules yields nothing and so never applies [EVAL].
+        for rule in sorted(policy.rules, key=lambda r: r.priority):
+            if rule.status == "ACTIVE" and _rule_holds(rule, attempt):
+                yield policy, rule, policy.unevaluable + rule.unevaluable
+
+
+def decide(org: Org, attempt: Attempt) -> Decision | None:
+    """The first rule whose conditions all hold decides [EVAL]; None when none does (then no
+    sign-in: inferred, since the default policy normally always has a rule that applies)."""
+    result: Decision | None = None
+    for policy, rule, unknown in reversed(list(_candidates(org, attempt))):
+        result = Decision(policy, rule, unknown, result if unknown else None)
+    return result
+
+
+def okta_default_rule(policy_id: str, priority: int) -> Rule:
+    """The rule Okta adds to a new OKTA_SIGN_ON policy [AUTORULE] (settings inferred)."""
+    return Rule(
+        id=f"{policy_id}-default-rule",
+        name=DEFAULT_RULE_NAME,
+        priority=priority,
+        access=DEFAULT_RULE_ACCESS,
+        authtype=DEFAULT_RULE_AUTHTYPE,
+        mfa_required=DEFAULT_RULE_MFA,
+    )
+
+
+def _with_okta_default_rule(policy: Policy) -> Policy:
+    if any(r.name == DEFAULT_RULE_NAME for r in policy.rules):
+        return policy
+    last = max((r.priority for r in policy.rules), default=0)
+    return replace(policy, rules=(*policy.rules, okta_default_rule(policy.id, last + 1)))
+
+
+def insert_policies(
+    org: Org, planned: Sequence[Policy], *, okta_adds_default_rule: bool = True
+) -> Org:
+    """The org after the stack creates `planned` at their explicit priorities, as Okta does it.
+
+    Each existing non-system policy at or below an inserted priority moves down one, priorities
+    stay 1..n with no gaps, a priority past the end lands just above the default policy, and the
+    system default policy stays last. A planned policy named like an existing non-system policy
+    replaces it (an update moves it): it keeps the existing id and the existing Okta Default Rule.
+    With `okta_adds_default_rule`, a newly created policy gets Okta's own Default Rule last.
+    """
+    priorities = [p.priority for p in planned]
+    if len(set(priorities)) != len(priorities) or any(n < 1 for n in priorities):
+        raise ValueError("planned policies need distinct priorities from 1 up")
+    if any(p.system for p in planned):
+        raise ValueError("the stack cannot create a system policy")
+    by_name = {p.name: p for p in org.policies if not p.system}
+    system = [p for p in org.policies if p.system]
+    if any(p.name == s.name for p in planned for s in system):
+        raise ValueError("the default policy cannot be replaced")
+    planned_names = {p.name for p in planned}
+    order = [
+        p
+        for p in sorted(org.policies, key=lambda p: p.priority)
+        if not p.system and p.name not in planned_names
+    ]
+    for new in sorted(planned, key=lambda p: p.priority):
+        old = by_name.get(new.name)
+        if old is not None:
+            names = {r.name for r in new.rules}
+            kept = [r for r in old.rules if (r.name == DEFAULT_RULE_NAME or r.system)]
+            last = max((r.priority for r in new.rules), default=0)
+            extra = [
+                replace(r, priority=last + i)
+                for i, r in enumerate((r for r in kept if r.name not in names), start=1)
+            ]
+            new = replace(new, id=old.id, rules=(*new.rules, *extra))
+        elif okta_adds_default_rule:
+            new = _with_okta_default_rule(new)
+        order.insert(min(new.priority - 1, len(order)), new)
+    renumbered = [replace(p, priority=i) for i, p in enumerate(order, start=1)]
+    tail = [replace(p, priority=len(renumbered) + 1 + i) for i, p in enumerate(system)]
+    return replace(org, policies=(*renumbered, *tail))
+
+
+# --- Okta Management API JSON -> Org --------------------------------------------------------
+
+
+def _get(obj: Mapping[str, Any] | None, *path: str) -> Any:
+    cur: Any = obj
+    for key in path:
+        if not isinstance(cur, Mapping):
+            return None
+        cur = cur.get(key)
+    return cur
+
+
+def _ids(value: Any) -> frozenset[str]:
+    return frozenset(str(v) for v in value) if isinstance(value, list) else frozenset()
+
+
+# Condition values that hold for every sign-in: they never narrow a rule.
+_NEUTRAL: dict[tuple[str, str], object] = {
+    ("network", "connection"): "ANYWHERE",
+    ("riskScore", "level"): "ANY",
+    ("identityProvider", "provider"): "ANY",
+}
+
+
+def _policy_unknowns(item: Mapping[str, Any]) -> tuple[str, ...]:
+    out: list[str] = []
+    conditions = item.get("conditions") or {}
+    if not _ids(_get(conditions, "people", "groups", "include")):
+        out.append("policy has no people.groups.include condition (assumed: Everyone)")
+    if _ids(_get(conditions, "people", "groups", "exclude")):
+        out.append("policy condition people.groups.exclude")
+    if _get(conditions, "people", "users"):
+        out.append("policy condition people.users")
+    out += [f"policy condition {k}" for k, v in conditions.items() if k != "people" and v]
+    return tuple(out)
+
+
+def _rule_unknowns(conditions: Mapping[str, Any]) -> tuple[str, ...]:
+    out: list[str] = []
+    for key, value in conditions.items():
+        if not value or key == "authContext":
+            continue
+        if key == "people":
+            if _ids(_get(value, "users", "include")):
+                out.append("rule condition people.users.include")
+            if _get(value, "groups"):
+                out.append("rule condition people.groups")
+            continue
+        if isinstance(value, Mapping):
+            leftovers = {
+                k: v for k, v in value.items() if v and _NEUTRAL.get((key, k), object()) != v
+            }
+            if not leftovers:
+                continue
+            shown = ", ".join(f"{k}={leftovers[k]!r}" for k in sorted(leftovers))
+            out.append(f"rule condition {key} ({shown})")
+        else:
+            out.append(f"rule condition {key}={value!r}")
+    return tuple(out)
+
+
+def _rule_from_api(policy_id: str, item: Mapping[str, Any]) -> Rule:
+    conditions: Mapping[str, Any] = item.get("conditions") or {}
+    access = _get(item, "actions", "signon", "access") or "ALLOW"
+    if access not in ("ALLOW", "DENY"):
+        raise ValueError(f"rule {item.get('id')} of policy {policy_id}: access {access!r}")
+    unknown = list(_rule_unknowns(conditions))
+    authtype = _get(conditions, "authContext", "authType") or "ANY"  # documented default ANY
+    if authtype not in AUTH_TYPES:
+        unknown.append(f"rule condition authContext.authType={authtype!r}")
+        authtype = "ANY"
+    return Rule(
+        id=str(item["id"]),
+        name=str(item.get("name", "")),
+        priority=int(item["priority"]),
+        status=str(item.get("status", "ACTIVE")),
+        access=cast(Access, access),
+        authtype=cast(AuthType, authtype),
+        mfa_required=bool(_get(item, "actions", "signon", "requireFactor")),
+        users_excluded=_ids(_get(conditions, "people", "users", "exclude")),
+        system=bool(item.get("system", False)),
+        unevaluable=tuple(unknown),
+    )
+
+
+def from_api(
+    policies_json: Sequence[Mapping[str, Any]],
+    rules_by_policy: Mapping[str, Sequence[Mapping[str, Any]]],
+    everyone_group_id: str,
+) -> Org:
+    """An Org from GET /api/v1/policies?type=OKTA_SIGN_ON and GET /api/v1/policies/{id}/rules.
+
+    Conditions the model cannot evaluate (network zones, identity providers, behaviours, risk
+    levels, ...) are kept as `unevaluable` reasons so `decide` reports them instead of guessing.
+    A policy whose rules are missing from `rules_by_policy` is an error, not "no rules".
+    """
+    policies: list[Policy] = []
+    for item in policies_json:
+        if item.get("type", "OKTA_SIGN_ON") != "OKTA_SIGN_ON":
+            raise ValueError(f"policy {item.get('id')} is not OKTA_SIGN_ON")
+        pid = str(item["id"])
+        if pid not in rules_by_policy:
+            raise ValueError(f"rules of policy {pid} were not provided")
+        unknown = _policy_unknowns(item)
+        include = _ids(_get(item, "conditions", "people", "groups", "include"))
+        rules = sorted(
+            (_rule_from_api(pid, r) for r in rules_by_policy[pid]), key=lambda r: r.priority
+        )
+        policies.append(
+            Policy(
+                id=pid,
+                name=str(item.get("name", "")),
+                priority=int(item["priority"]),
+                status=str(item.get("status", "ACTIVE")),
+                groups_included=include or frozenset({everyone_group_id}),
+                rules=tuple(rules),
+                system=bool(item.get("system", False)),
+                unevaluable=unknown,
+            )
+        )
+    policies.sort(key=lambda p: (p.system, p.priority))
+    return Org(policies=tuple(policies), everyone_group_id=everyone_group_id)

@@ -1,0 +1,320 @@
+"""A local emulator of the read-only Okta Management API endpoints the stack reads.
+
+Endpoints (all GET, `Authorization: SSWS <token>`):
+  /api/v1/policies?type=OKTA_SIGN_ON   paginated: `limit`, `after` cursor, `Link: <..>; rel="next"`
+  /api/v1/policies/{id}/rules
+  /api/v1/users/{idOrLogin}
+  /api/v1/users/{id}/groups            paginated like policies
+  /api/v1/groups?q=<name prefix>       paginated like policies
+
+Faults: `forbid(path_regex)` answers 403 E0000006; `rate_limit(n)` answers the next n authorised
+requests with 429 E0000047 and X-Rate-Limit-* headers. A missing or wrong token gets 401
+E0000011. Every request is recorded as (method, path, query); headers, and so the token, never are,
+and no response or log line ever contains the token.
+
+    emu = OktaEmulator().start()
+    policies, rules = org_to_api(gen.org)          # tests.support.okta_orgs
+    users, groups, user_groups = directory_to_api(gen)
+    emu.seed(policies=policies, rules=rules, users=users, groups=groups, user_groups=user_groups)
+    ... httpx.get(emu.url + "/api/v1/policies?type=OKTA_SIGN_ON", headers=emu.auth_header)
+    emu.stop()
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import secrets
+import ssl
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+JSON = dict[str, Any]
+
+ERR_TOKEN = {"errorCode": "E0000011", "errorSummary": "Invalid token provided"}
+ERR_FORBIDDEN = {
+    "errorCode": "E0000006",
+    "errorSummary": "You do not have permission to perform the requested action",
+}
+ERR_RATE = {
+    "errorCode": "E0000047",
+    "errorSummary": "API call exceeded rate limit due to too many requests.",
+}
+RATE_LIMIT = 600
+
+
+def _error(code: str, summary: str) -> JSON:
+    return {"errorCode": code, "errorSummary": summary, "errorCauses": []}
+
+
+@dataclass(frozen=True)
+class Recorded:
+    method: str
+    path: str
+    query: Mapping[str, tuple[str, ...]]
+    status: int
+
+
+@dataclass
+class _Forbid:
+    path: str
+    times: int | None  # None: every time
+
+
+@dataclass
+class OktaEmulator:
+    token: str = field(default_factory=lambda: "emu-okta-" + secrets.token_hex(12))
+    cert: Path | None = None  # TLS certificate and key; None serves plain HTTP
+    key: Path | None = None
+    default_limit: int = 20
+    policies: list[JSON] = field(default_factory=list)
+    rules: dict[str, list[JSON]] = field(default_factory=dict)
+    users: list[JSON] = field(default_factory=list)
+    groups: list[JSON] = field(default_factory=list)
+    user_groups: dict[str, list[str]] = field(default_factory=dict)
+    requests: list[Recorded] = field(default_factory=list)
+    _forbidden: list[_Forbid] = field(default_factory=list)
+    _throttled: int = 0
+    _reset_after: int = 60
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: ThreadingHTTPServer | None = None
+
+    # --- control ------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("emulator not started")
+        scheme = "https" if self.cert else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def auth_header(self) -> dict[str, str]:
+        return {"Authorization": f"SSWS {self.token}", "Accept": "application/json"}
+
+    def seed(
+        self,
+        *,
+        policies: Sequence[JSON] = (),
+        rules: Mapping[str, Sequence[JSON]] | None = None,
+        users: Sequence[JSON] = (),
+        groups: Sequence[JSON] = (),
+        user_groups: Mapping[str, Sequence[str]] | None = None,
+    ) -> OktaEmulator:
+        """Replace all data (deep copies) and clear recorded requests and faults."""
+        with self._lock:
+            self.policies = copy.deepcopy(list(policies))
+            self.rules = {k: copy.deepcopy(list(v)) for k, v in (rules or {}).items()}
+            self.users = copy.deepcopy(list(users))
+            self.groups = copy.deepcopy(list(groups))
+            self.user_groups = {k: list(v) for k, v in (user_groups or {}).items()}
+            self.requests.clear()
+            self._forbidden.clear()
+            self._throttled = 0
+        return self
+
+    def forbid(self, path: str, times: int | None = None) -> None:
+        """Answer 403 E0000006 to requests whose path fully matches the regex `path`."""
+        with self._lock:
+            self._forbidden.append(_Forbid(path, times))
+
+    def rate_limit(self, times: int, reset_after: int = 60) -> None:
+        """Answer the next `times` authorised requests with 429 and X-Rate-Limit-* headers."""
+        with self._lock:
+            self._throttled = times
+            self._reset_after = reset_after
+
+    def count(self, path: str | None = None, status: int | None = None) -> int:
+        with self._lock:
+            return sum(
+                1
+                for r in self.requests
+                if (path is None or re.fullmatch(path, r.path))
+                and (status is None or r.status == status)
+            )
+
+    def start(self) -> OktaEmulator:
+        emulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out in separate writes
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                emulator._handle(self, "GET")
+
+            def _refuse(self) -> None:
+                emulator._handle(self, self.command)
+
+            do_POST = do_PUT = do_DELETE = do_PATCH = _refuse
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        if self.cert and self.key:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(self.cert, self.key)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> OktaEmulator:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    # --- request handling ---------------------------------------------------------------
+
+    def _handle(self, h: BaseHTTPRequestHandler, method: str) -> None:
+        length = int(h.headers.get("Content-Length") or 0)
+        if length:
+            h.rfile.read(length)
+        split = urlsplit(h.path)
+        path = unquote(split.path)
+        query = {k: tuple(v) for k, v in parse_qs(split.query).items()}
+        status, payload, headers = self._respond(h, method, path, query)
+        with self._lock:
+            self.requests.append(Recorded(method, path, query, status))
+        body = json.dumps(payload).encode()
+        h.send_response(status)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            h.send_header(name, value)
+        h.end_headers()
+        h.wfile.write(body)
+
+    def _respond(
+        self,
+        h: BaseHTTPRequestHandler,
+        method: str,
+        path: str,
+        query: Mapping[str, tuple[str, ...]],
+    ) -> tuple[int, Any, dict[str, str]]:
+        auth = h.headers.get("Authorization", "")
+        if not secrets.compare_digest(auth.encode(), f"SSWS {self.token}".encode()):
+            return 401, ERR_TOKEN, {"WWW-Authenticate": 'SSWS realm="okta-emulator"'}
+        reset = str(int(time.time()) + self._reset_after)
+        with self._lock:
+            throttled = self._throttled > 0
+            if throttled:
+                self._throttled -= 1
+            forbidden = self._take_forbidden(path)
+        if throttled:
+            limits = {
+                "X-Rate-Limit-Limit": str(RATE_LIMIT),
+                "X-Rate-Limit-Remaining": "0",
+                "X-Rate-Limit-Reset": reset,
+            }
+            return 429, ERR_RATE, limits
+        limits = {
+            "X-Rate-Limit-Limit": str(RATE_LIMIT),
+            "X-Rate-Limit-Remaining": str(RATE_LIMIT - 1),
+            "X-Rate-Limit-Reset": reset,
+        }
+        if forbidden:
+            return 403, ERR_FORBIDDEN, limits
+        if method != "GET":
+            return (
+                405,
+                _error("E0000022", "The endpoint does not support the provided HTTP method"),
+                limits,
+            )
+        status, payload, extra = self._route(path, query)
+        return status, payload, {**limits, **extra}
+
+    def _take_forbidden(self, path: str) -> bool:
+        for rule in self._forbidden:
+            if re.fullmatch(rule.path, path) and (rule.times is None or rule.times > 0):
+                if rule.times is not None:
+                    rule.times -= 1
+                return True
+        return False
+
+    def _route(
+        self, path: str, query: Mapping[str, tuple[str, ...]]
+    ) -> tuple[int, Any, dict[str, str]]:
+        with self._lock:
+            if path == "/api/v1/policies":
+                kind = query.get("type", ("",))[0]
+                if not kind:
+                    return 400, _error("E0000001", "Api validation failed: type"), {}
+                items = [p for p in self.policies if p.get("type") == kind]
+                items.sort(key=lambda p: (bool(p.get("system")), p.get("priority", 0)))
+                return self._page(path, query, items)
+            if m := re.fullmatch(r"/api/v1/policies/([^/]+)/rules", path):
+                if not any(p.get("id") == m[1] for p in self.policies):
+                    return 404, _not_found(m[1], "Policy"), {}
+                found = sorted(self.rules.get(m[1], []), key=lambda r: r.get("priority", 0))
+                return 200, copy.deepcopy(found), {}
+            if m := re.fullmatch(r"/api/v1/users/([^/]+)/groups", path):
+                user = self._user(m[1])
+                if user is None:
+                    return 404, _not_found(m[1], "User"), {}
+                ids = self.user_groups.get(user["id"], [])
+                return self._page(path, query, [g for g in self.groups if g["id"] in ids])
+            if m := re.fullmatch(r"/api/v1/users/([^/]+)", path):
+                user = self._user(m[1])
+                if user is None:
+                    return 404, _not_found(m[1], "User"), {}
+                return 200, copy.deepcopy(user), {}
+            if path == "/api/v1/groups":
+                prefix = query.get("q", ("",))[0].lower()
+                items = [g for g in self.groups if g["profile"]["name"].lower().startswith(prefix)]
+                return self._page(path, query, items)
+        return 404, _error("E0000022", "The endpoint does not support the provided HTTP method"), {}
+
+    def _user(self, id_or_login: str) -> JSON | None:
+        for user in self.users:
+            if user["id"] == id_or_login:
+                return user
+            if user["profile"]["login"].lower() == id_or_login.lower():
+                return user
+        return None
+
+    def _page(
+        self, path: str, query: Mapping[str, tuple[str, ...]], items: list[JSON]
+    ) -> tuple[int, Any, dict[str, str]]:
+        try:
+            limit = int(query.get("limit", (str(self.default_limit),))[0])
+        except ValueError:
+            return 400, _error("E0000001", "Api validation failed: limit"), {}
+        if limit < 1:
+            return 400, _error("E0000001", "Api validation failed: limit"), {}
+        start = 0
+        if after := query.get("after", ("",))[0]:
+            ids = [i["id"] for i in items]
+            if after not in ids:
+                return 400, _error("E0000001", "Api validation failed: after"), {}
+            start = ids.index(after) + 1
+        page = items[start : start + limit]
+        base = {k: v[0] for k, v in query.items() if k != "after"}
+        links = [f'<{self.url}{path}?{urlencode({**base, **_after(query)})}>; rel="self"']
+        if start + limit < len(items):
+            nxt = urlencode({**base, "after": page[-1]["id"]})
+            links.append(f'<{self.url}{path}?{nxt}>; rel="next"')
+        return 200, copy.deepcopy(page), {"Link": ", ".join(links)}
+
+
+def _after(query: Mapping[str, tuple[str, ...]]) -> dict[str, str]:
+    return {"after": query["after"][0]} if "after" in query else {}
+
+
+def _not_found(resource_id: str, kind: str) -> JSON:
+    return _error("E0000007", f"Not found: Resource not found: {resource_id} ({kind})")
