@@ -147,7 +147,7 @@ class ImmutaClient:
             after = _retry_after(exc.response)
             if after is not None:
                 return min(after, MAX_RETRY_SECONDS)
-        backoff = tenacity.wait_exponential_jitter(initial=BACKOFF_INITIAL, max=BACKOFF_MAX)
+        backoff = tenacity.wait_exponential_jitter(multiplier=BACKOFF_INITIAL, max=BACKOFF_MAX)
         return float(backoff(state))
 
     def _send(
@@ -185,7 +185,8 @@ class ImmutaClient:
         except _RetryableResponse as exc:
             raise ImmutaUnavailable(
                 f"Immuta {method} {path} still answered HTTP {exc.response.status_code} after "
-                f"{MAX_ATTEMPTS} attempts; Immuta is overloaded or down, try again later"
+                f"{retrying.statistics.get('attempt_number', MAX_ATTEMPTS)} attempts; Immuta is "
+                "overloaded or down, try again later"
             ) from None
         except httpx.TimeoutException:
             raise ImmutaUnavailable(
@@ -251,14 +252,14 @@ class ImmutaClient:
             body = response.json()
         except ValueError:
             body = None
+        # Only plain strings are shown: a repr would escape a secret's backslashes and slip
+        # past the scrubbing below.
         if isinstance(body, dict):
-            if body.get("message"):
-                detail = str(body["message"])
+            if isinstance(body.get("message"), str):
+                detail = body["message"]
             elif isinstance(body.get("validation"), list):
-                detail = "; ".join(
-                    str(v.get("code", v)) if isinstance(v, dict) else str(v)
-                    for v in body["validation"]
-                )
+                codes = [v.get("code") if isinstance(v, dict) else v for v in body["validation"]]
+                detail = "; ".join(c if isinstance(c, str) else "(no code)" for c in codes)
         detail = self.scrub(detail, secrets)[:300]
         if response.status_code in (400, 422):
             raise ImmutaRejected(
@@ -325,6 +326,9 @@ class ImmutaClient:
 
         def put(document: dict[str, Any]) -> bool:
             key, existing = find_iam(document, iam_id)
+            if existing == entry:
+                # Nothing to write: also a create whose PUT landed while its answer was lost.
+                return False
             if existing is not None and create_only:
                 raise ImmutaConflict(
                     f"Immuta already has an IAM with id {iam_id!r}. To manage it from this "
@@ -333,8 +337,6 @@ class ImmutaClient:
                 )
             while pending:
                 pending.pop()()
-            if existing == entry:
-                return False
             plugins = document.get("plugins")
             if not isinstance(plugins, dict):
                 plugins = document["plugins"] = {}
