@@ -5,6 +5,7 @@ import pulumi
 from components.config import Consumer, SettingsError, load_current_settings
 from components.immuta.iam import ImmutaLdapIam, ImmutaLdapIamArgs
 from components.okta.bind_accounts import BindAccountsArgs, OktaBindAccounts
+from components.okta.bind_policy import BindAccountPolicy, BindAccountPolicyArgs
 from components.okta.mfa_policy import MfaSignOnPolicy, MfaSignOnPolicyArgs
 from components.outputs import StackOutput as Out
 from components.query_engine.release import ImmutaQueryEngine, QueryEngineArgs
@@ -23,9 +24,18 @@ bind_accounts = OktaBindAccounts(
         rotation=settings.password_rotation,
     ),
 )
-mfa = MfaSignOnPolicy(
-    "mfa-sign-on",
-    MfaSignOnPolicyArgs(settings=settings.mfa, exempt_user_ids=bind_accounts.user_ids),
+bind_policy = BindAccountPolicy(
+    "bind-sign-on",
+    BindAccountPolicyArgs(settings=settings.bind_policy, member_user_ids=bind_accounts.user_ids),
+)
+mfa = (  # only for the groups the stack names; priority 2, written after the bind policy
+    MfaSignOnPolicy(
+        "mfa-sign-on",
+        MfaSignOnPolicyArgs(settings=settings.mfa, exempt_user_ids=bind_accounts.user_ids),
+        pulumi.ResourceOptions(depends_on=[bind_policy]),
+    )
+    if settings.mfa
+    else None
 )
 iam = ImmutaLdapIam(
     "immuta-iam",
@@ -59,7 +69,9 @@ pulumi.export(  # secret; `make verify` binds with them
     Out.BIND_PASSWORDS,
     pulumi.Output.secret({c.value: bind_accounts.for_consumer(c).password for c in Consumer}),
 )
-pulumi.export(Out.MFA_POLICY_ID, mfa.policy_id)
+pulumi.export(Out.BIND_GROUP_ID, bind_policy.group_id)
+pulumi.export(Out.BIND_POLICY_ID, bind_policy.policy_id)
+pulumi.export(Out.MFA_POLICY_ID, mfa.policy_id if mfa else None)
 pulumi.export(Out.IMMUTA_IAM_ID, iam.iam_id)
 pulumi.export(Out.QUERY_ENGINE_ROLE, query_engine.role)
 pulumi.export(Out.PG_HBA_RULES, query_engine.pg_hba_rules)

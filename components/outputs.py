@@ -12,7 +12,9 @@ class StackOutput(StrEnum):
     BIND_DNS = "bindDns"  # per consumer
     BIND_ACCOUNT_IDS = "bindAccountIds"  # per consumer
     BIND_PASSWORDS = "bindPasswords"  # per consumer, secret
-    MFA_POLICY_ID = "mfaPolicyId"
+    BIND_GROUP_ID = "bindGroupId"
+    BIND_POLICY_ID = "bindPolicyId"
+    MFA_POLICY_ID = "mfaPolicyId"  # null when the stack creates no MFA policy
     IMMUTA_IAM_ID = "immutaIamId"
     QUERY_ENGINE_ROLE = "queryEngineRole"
     PG_HBA_RULES = "pgHbaRules"  # secret: they carry the bind password

@@ -10,6 +10,7 @@ from typing import Any
 from components.query_engine.pg_hba import redact
 from components.secret_text import MASK
 from offline_plan.engine import PlanResult, Registration, is_secret_wrapper
+from offline_plan.sign_on import sign_on_summary
 from offline_plan.stack_config import SECRET_PLACEHOLDER
 
 SECRET = MASK
@@ -180,6 +181,7 @@ def to_text(plan: PlanResult) -> str:
     by_urn = {r.urn: r for r in plan.resources}
     mask = Masker(known_secrets(plan))
     lines = [HEADER.format(stack=plan.stack.stack, project=plan.stack.project, secret=SECRET), ""]
+    lines += sign_on_summary(plan)
     lines.append("Config")
     for key in sorted(plan.stack.values):
         shown = SECRET if key in plan.stack.secret_keys else _config_text(plan.stack.values[key])

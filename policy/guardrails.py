@@ -26,6 +26,10 @@ HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 OKTA_USER = "okta:user/user:User"
 ADMIN_ROLES = "okta:index/userAdminRoles:UserAdminRoles"
 SIGNON_RULE = "okta:policy/ruleSignon:RuleSignon"
+SIGNON_POLICY = "okta:policy/signon:Signon"
+GROUP = "okta:group/group:Group"
+MEMBERSHIPS = "okta:index/groupMemberships:GroupMemberships"
+BIND_POLICY_PRIORITY = 1  # the stack's bind-account policy decides before any other
 DYNAMIC = "pulumi-python:dynamic:Resource"
 AUTH_METHODS = frozenset(
     {"trust", "reject", "md5", "password", "scram-sha-256", "gss", "sspi", "ident", "peer",
@@ -149,24 +153,123 @@ def _urns(resources: list[PolicyResource]) -> set[str]:
     return {r.urn for r in resources}
 
 
-def check_mfa_exemptions(args: StackValidationArgs, report: ReportViolation) -> None:
-    """The MFA rule requires MFA; its exemptions are exactly the bind accounts."""
-    users = _urns([r for r in args.resources if r.resource_type == OKTA_USER])
-    rules = [r for r in args.resources if r.resource_type == SIGNON_RULE]
-    if users and not any(r.props.get("mfaRequired") is True for r in rules):
-        report("no sign-on rule requires MFA: add the MFA rule (components.okta.mfa_policy)", None)
-    for rule in rules:
-        if rule.props.get("authtype", "ANY") == "ANY" and rule.props.get("mfaRequired") is not True:
-            report(f"sign-on rule {rule.name} must require MFA (mfaRequired: true)", rule.urn)
-        exempt = _urns(rule.property_dependencies.get("usersExcluded", []))
-        if exempt != users or len(rule.props.get("usersExcluded") or []) != len(users):
+def _of_type(args: StackValidationArgs, type_: str) -> list[PolicyResource]:
+    return [r for r in args.resources if r.resource_type == type_]
+
+
+def _deps(resource: PolicyResource, prop: str) -> set[str]:
+    return _urns(resource.property_dependencies.get(prop, []))
+
+
+def _bind_groups(args: StackValidationArgs) -> set[str]:
+    """The groups whose membership the stack manages: the bind groups."""
+    return {urn for m in _of_type(args, MEMBERSHIPS) for urn in _deps(m, "groupId")}
+
+
+def _bind_policies(args: StackValidationArgs) -> list[PolicyResource]:
+    groups = _bind_groups(args)
+    return [p for p in _of_type(args, SIGNON_POLICY) if _deps(p, "groupsIncluded") & groups]
+
+
+def _rules_of(args: StackValidationArgs, policy: PolicyResource) -> list[PolicyResource]:
+    return [r for r in _of_type(args, SIGNON_RULE) if policy.urn in _deps(r, "policyId")]
+
+
+def check_bind_account_policy(args: StackValidationArgs, report: ReportViolation) -> None:
+    """The bind-account policy is priority 1, includes only the bind group, whose members are
+    exactly the bind accounts; its only ALLOW rule is an LDAP Interface bind without MFA."""
+    users = _urns(_of_type(args, OKTA_USER))
+    if not users:
+        return
+    memberships = _of_type(args, MEMBERSHIPS)
+    if len(memberships) != 1:
+        report(f"expected one bind group membership resource, found {len(memberships)}", None)
+    for m in memberships:
+        members = list(m.props.get("users") or [])
+        if _deps(m, "users") != users or len(members) != len(users):
             report(
-                f"sign-on rule {rule.name} must exempt exactly this stack's LDAP bind accounts "
-                f"({len(users)}), no one else: set usersExcluded to their user ids",
+                f"the bind group's members must be exactly this stack's {len(users)} LDAP bind "
+                "accounts, no one else: set users to their user ids",
+                m.urn,
+            )
+        if m.props.get("trackAllUsers") is not True:
+            report("the bind group must track all users (trackAllUsers: true)", m.urn)
+    bind_policies = _bind_policies(args)
+    if len(bind_policies) != 1:
+        report(f"expected one bind-account sign-on policy, found {len(bind_policies)}", None)
+    groups = _bind_groups(args)
+    for policy in _of_type(args, SIGNON_POLICY):
+        included = list(policy.props.get("groupsIncluded") or [])
+        if policy in bind_policies:
+            if policy.props.get("priority") != BIND_POLICY_PRIORITY:
+                report(
+                    f"the bind-account policy must be priority {BIND_POLICY_PRIORITY}, or the "
+                    "org's other policies decide for the bind accounts first",
+                    policy.urn,
+                )
+            if len(included) != 1:
+                report("the bind-account policy must include only the bind group", policy.urn)
+            _check_bind_rules(_rules_of(args, policy), report)
+        elif _deps(policy, "groupsIncluded") & groups or policy.props.get("priority") == 1:
+            report(
+                f"sign-on policy {policy.name} must not include the bind group nor take priority "
+                f"{BIND_POLICY_PRIORITY}: that is the bind-account policy's",
+                policy.urn,
+            )
+
+
+def _check_bind_rules(rules: list[PolicyResource], report: ReportViolation) -> None:
+    first = [r for r in rules if r.props.get("priority") == 1]
+    ok = len(first) == 1 and (
+        first[0].props.get("authtype") == "LDAP_INTERFACE"
+        and first[0].props.get("access", "ALLOW") == "ALLOW"
+        and first[0].props.get("mfaRequired") is False
+    )
+    if not ok:
+        report(
+            "the bind-account policy's rule 1 must allow LDAP Interface binds without MFA "
+            "(authtype LDAP_INTERFACE, access ALLOW, mfaRequired false)",
+            None,
+        )
+    for rule in rules:
+        if rule not in first and rule.props.get("access", "ALLOW") != "DENY":
+            report(
+                f"sign-on rule {rule.name} of the bind-account policy must deny: the bind "
+                "accounts need no other way in",
                 rule.urn,
             )
-        if rule.props.get("groupsExcluded"):
-            report(f"sign-on rule {rule.name} must not exempt groups (groupsExcluded)", rule.urn)
+
+
+def check_mfa_exemptions(args: StackValidationArgs, report: ReportViolation) -> None:
+    """The MFA policy's rules require MFA; their exemptions are exactly the bind accounts."""
+    users = _urns(_of_type(args, OKTA_USER))
+    bind = set(_urns(_bind_policies(args)))
+    for policy in _of_type(args, SIGNON_POLICY):
+        if policy.urn in bind:
+            continue
+        rules = _rules_of(args, policy)
+        if not any(r.props.get("mfaRequired") is True for r in rules):
+            report(
+                f"{policy.name}: no sign-on rule requires MFA: add the MFA rule "
+                "(components.okta.mfa_policy)",
+                policy.urn,
+            )
+        for rule in rules:
+            _check_mfa_rule(rule, users, report)
+
+
+def _check_mfa_rule(rule: PolicyResource, users: set[str], report: ReportViolation) -> None:
+    if rule.props.get("authtype", "ANY") == "ANY" and rule.props.get("mfaRequired") is not True:
+        report(f"sign-on rule {rule.name} must require MFA (mfaRequired: true)", rule.urn)
+    exempt = _deps(rule, "usersExcluded")
+    if exempt != users or len(rule.props.get("usersExcluded") or []) != len(users):
+        report(
+            f"sign-on rule {rule.name} must exempt exactly this stack's LDAP bind accounts "
+            f"({len(users)}), no one else: set usersExcluded to their user ids",
+            rule.urn,
+        )
+    if rule.props.get("groupsExcluded"):
+        report(f"sign-on rule {rule.name} must not exempt groups (groupsExcluded)", rule.urn)
 
 
 def check_roles_once_per_account(args: StackValidationArgs, report: ReportViolation) -> None:
@@ -205,6 +308,7 @@ POLICIES = [
     _resource("helm-values-with-bind-password-are-secret", check_secret_helm_values),
     _resource("bind-accounts-read-only-admin", check_read_only_admin),
     _resource("immuta-iam-uses-ldaps", check_immuta_iam_ssl),
+    _stack("bind-account-policy-first-and-only-for-bind-accounts", check_bind_account_policy),
     _stack("mfa-rule-exempts-exactly-bind-accounts", check_mfa_exemptions),
     _stack("bind-account-roles-set-once", check_roles_once_per_account),
 ]

@@ -1,8 +1,9 @@
 """Stack config: `Pulumi.yaml` declares every key (type, default, secret); this package reads a
 stack's config, reports every problem at once, and gives the components immutable settings."""
 
-from components.config._load import OKTA_DOMAIN_KEY, OKTA_ORG_KEY, load_settings
+from components.config._load import load_settings
 from components.config._problems import Problem, SettingsError
+from components.config._rules import OKTA_DOMAIN_KEY, OKTA_ORG_KEY
 from components.config._runtime import current_stack_config, load_current_settings
 from components.config._schema import (
     PROJECT_ROOT,
@@ -13,9 +14,11 @@ from components.config._schema import (
 )
 from components.config._settings import (
     BindAccount,
+    BindPolicySettings,
     Consumer,
     ImmutaSettings,
     MfaPolicySettings,
+    OktaEngine,
     QueryEngineSettings,
     Settings,
 )
@@ -25,10 +28,12 @@ __all__ = [
     "OKTA_ORG_KEY",
     "PROJECT_ROOT",
     "BindAccount",
+    "BindPolicySettings",
     "Consumer",
     "ImmutaSettings",
     "KeySpec",
     "MfaPolicySettings",
+    "OktaEngine",
     "Problem",
     "ProjectSchema",
     "QueryEngineSettings",

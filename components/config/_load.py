@@ -13,28 +13,38 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 
 from components.config._model import ConfigModel
 from components.config._problems import Problem, SettingsError
+from components.config._rules import (
+    OKTA_DOMAIN_KEY,
+    OKTA_ORG_KEY,
+    bind_accounts,
+    optional_secret,
+    pg_hba_problems,
+    required,
+    sign_on,
+)
 from components.config._schema import KeySpec, ProjectSchema, project_schema
 from components.config._settings import (
     BindAccount,
-    Consumer,
+    BindPolicySettings,
     ImmutaSettings,
     MfaPolicySettings,
     QueryEngineSettings,
     Settings,
 )
-from components.immuta.iam_document import query_engine_role
-from components.okta.ldap_interface import OKTA_DOMAINS, LdapDirectory, okta_ldap_directory
-from components.query_engine.pg_hba import PgHbaError, quote
+from components.okta.ldap_interface import OKTA_DOMAINS, okta_ldap_directory
 
-OKTA_ORG_KEY = "okta:orgName"
-OKTA_DOMAIN_KEY = "okta:baseUrl"
 _ORG_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 # Config key (alias) -> ConfigModel field name.
 _FIELD_BY_ALIAS: dict[str, str] = {f.alias or n: n for n, f in ConfigModel.model_fields.items()}
+# Keys earlier versions had: what replaced them.
+_REMOVED = {
+    "mfaPolicyPriority": "removed: the stack's priorities are fixed and contiguous (the "
+    "bind-account policy 1, the MFA policy 2); see the README's sign-on section",
+}
 _ALLOWED_TYPE = {
     "integer": "a whole number",
     "boolean": "true or false",
@@ -97,6 +107,9 @@ def _unknown_keys(schema: ProjectSchema, config: Mapping[str, str]) -> list[Prob
         namespace, _, name = full_key.partition(":")
         if namespace != schema.name or name in schema.keys:
             continue
+        if name in _REMOVED:
+            problems.append(Problem(full_key, _REMOVED[name]))
+            continue
         close = difflib.get_close_matches(name, list(schema.keys), n=1)
         hint = (
             f"did you mean {schema.full(close[0])}?" if close else "see Pulumi.yaml's config block"
@@ -149,139 +162,6 @@ def _parse(
         return None, problems
 
 
-def _optional_secret(value: SecretStr) -> SecretStr | None:
-    """An empty secret config value means "not set"."""
-    return value if value.get_secret_value() else None
-
-
-def _bind_accounts(
-    schema: ProjectSchema, cfg: ConfigModel
-) -> tuple[tuple[BindAccount, ...], list[Problem]]:
-    per_consumer = {
-        "immutaBindLogin": cfg.immuta_bind_login,
-        "queryEngineBindLogin": cfg.query_engine_bind_login,
-        "immutaBindPassword": cfg.immuta_bind_password.get_secret_value(),
-        "queryEngineBindPassword": cfg.query_engine_bind_password.get_secret_value(),
-    }
-    shared = {
-        "sharedBindLogin": cfg.shared_bind_login,
-        "sharedBindPassword": cfg.shared_bind_password.get_secret_value(),
-    }
-    problems: list[Problem] = []
-    mode_key = schema.full("bindAccountMode")
-
-    def forbid(unused: Mapping[str, str], mode: str) -> None:
-        for name, value in unused.items():
-            if value:
-                secret = schema.keys[name].secret
-                problems.append(
-                    Problem(
-                        schema.full(name),
-                        f"not used when {mode_key} is {mode!r}; remove it",
-                        None if secret else value,
-                        secret,
-                    )
-                )
-
-    if cfg.bind_account_mode == "shared":
-        forbid(per_consumer, "shared")
-        if not cfg.shared_bind_login:
-            problems.append(
-                Problem(schema.full("sharedBindLogin"), "required when bindAccountMode is 'shared'")
-            )
-        account = BindAccount(
-            key="shared",
-            login=cfg.shared_bind_login,
-            password=_optional_secret(cfg.shared_bind_password),
-            consumers=(Consumer.IMMUTA, Consumer.QUERY_ENGINE),
-        )
-        return (account,), problems
-
-    forbid(shared, "perConsumer")
-    for name in ("immutaBindLogin", "queryEngineBindLogin"):
-        if not per_consumer[name]:
-            problems.append(
-                Problem(schema.full(name), "required: one Okta bind account per consumer")
-            )
-    if cfg.immuta_bind_login and (
-        cfg.immuta_bind_login.casefold() == cfg.query_engine_bind_login.casefold()
-    ):
-        problems.append(
-            Problem(
-                schema.full("queryEngineBindLogin"),
-                "duplicates immutaBindLogin (Okta logins ignore case); use a second account, "
-                f"or set {mode_key} to 'shared' and sharedBindLogin",
-                cfg.query_engine_bind_login,
-            )
-        )
-    accounts = (
-        BindAccount(
-            key="immuta",
-            login=cfg.immuta_bind_login,
-            password=_optional_secret(cfg.immuta_bind_password),
-            consumers=(Consumer.IMMUTA,),
-        ),
-        BindAccount(
-            key="query-engine",
-            login=cfg.query_engine_bind_login,
-            password=_optional_secret(cfg.query_engine_bind_password),
-            consumers=(Consumer.QUERY_ENGINE,),
-        ),
-    )
-    return accounts, problems
-
-
-def _required(schema: ProjectSchema, cfg: ConfigModel) -> list[Problem]:
-    """Keys with an empty default that a deployable stack must set."""
-    required = {
-        "immutaIamId": (cfg.immuta_iam_id, "the Immuta IAM id, e.g. okta (its role is <id>_user)"),
-        "helmChartVersion": (cfg.helm_chart_version, "pin the Immuta chart version, e.g. 4.13.5"),
-        "immutaUrl": (cfg.immuta_url, "the https:// address of Immuta"),
-        "immutaApiKey": (
-            cfg.immuta_api_key.get_secret_value(),
-            f"`pulumi config set --secret {schema.full('immutaApiKey')} <key>`",
-        ),
-    }
-    return [
-        Problem(schema.full(key), f"required: {hint}")
-        for key, (value, hint) in required.items()
-        if not value
-    ]
-
-
-def _pg_hba_problems(
-    schema: ProjectSchema,
-    directory: LdapDirectory,
-    accounts: tuple[BindAccount, ...],
-    cfg: ConfigModel,
-) -> list[Problem]:
-    """Each fact the pg_hba rule carries, checked where it comes from (the key that sets it)."""
-    (qe,) = (a for a in accounts if Consumer.QUERY_ENGINE in a.consumers)
-    login_key = "sharedBindLogin" if qe.key == "shared" else "queryEngineBindLogin"
-    host_key = schema.full("ldapHost") if cfg.ldap_host else OKTA_ORG_KEY
-    facts = [
-        (host_key, "ldapserver", directory.host),
-        (OKTA_ORG_KEY, "ldapbasedn", directory.users_base_dn),
-        (schema.full(login_key), "ldapbinddn", directory.bind_dn(qe.login)),
-        (
-            schema.full("queryEngineSearchFilter"),
-            "ldapsearchfilter",
-            cfg.query_engine_search_filter,
-        ),
-    ]
-    problems = []
-    for key, option, value in facts:
-        if not value:
-            continue
-        try:
-            quote(option, value)
-        except PgHbaError as exc:
-            problems.append(Problem(key, str(exc)))
-    if cfg.immuta_iam_id and len(query_engine_role(cfg.immuta_iam_id).encode()) > 63:
-        problems.append(Problem(schema.full("immutaIamId"), "too long for a PostgreSQL role name"))
-    return problems
-
-
 def load_settings(
     config: Mapping[str, str],
     *,
@@ -301,8 +181,8 @@ def load_settings(
     problems += parse_problems
     accounts: tuple[BindAccount, ...] = ()
     if cfg is not None:
-        accounts, account_problems = _bind_accounts(schema, cfg)
-        problems += account_problems + _required(schema, cfg)
+        accounts, account_problems = bind_accounts(schema, cfg)
+        problems += account_problems + sign_on(schema, cfg) + required(schema, cfg)
     if problems or org is None or cfg is None:
         raise SettingsError(problems, source=source)
     directory = okta_ldap_directory(
@@ -311,20 +191,29 @@ def load_settings(
         host=cfg.ldap_host or None,
         port=cfg.ldap_port or None,
     )
-    problems = _pg_hba_problems(schema, directory, accounts, cfg)
+    problems = pg_hba_problems(schema, directory, accounts, cfg)
     if problems:
         raise SettingsError(problems, source=source)
     return Settings(
         directory=directory,
         bind_accounts=accounts,
+        bind_policy=BindPolicySettings(
+            group_name=cfg.bind_group_name,
+            policy_name=cfg.bind_policy_name,
+            rule_name=cfg.bind_rule_name,
+            deny_other_sign_ins=cfg.bind_deny_other_sign_ins,
+            engine=cfg.okta_engine,
+        ),
         mfa=MfaPolicySettings(
             name=cfg.mfa_policy_name,
-            priority=cfg.mfa_policy_priority,
             group_ids=cfg.mfa_policy_groups,
             rule_name=cfg.mfa_rule_name,
             prompt=cfg.mfa_prompt,
             ldap_interface_rule=cfg.ldap_interface_rule,
-        ),
+            engine=cfg.okta_engine,
+        )
+        if cfg.mfa_policy_groups
+        else None,
         iam_id=cfg.immuta_iam_id,
         query_engine=QueryEngineSettings(
             client_cidrs=cfg.query_engine_client_cidrs,
@@ -337,7 +226,7 @@ def load_settings(
             namespace=cfg.helm_namespace,
             release_name=cfg.helm_release_name,
             repository_username=cfg.helm_repository_username or None,
-            repository_password=_optional_secret(cfg.helm_repository_password),
+            repository_password=optional_secret(cfg.helm_repository_password),
             base_values=cfg.helm_values,
         ),
         immuta=ImmutaSettings(

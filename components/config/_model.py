@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from components.config._settings import EVERYONE
 from components.immuta.iam_document import IAM_ID_RULE, ROLE_SUFFIX, is_iam_id
 from components.okta.ldap_interface import Transport
 from components.query_engine.pg_hba import (
@@ -21,6 +22,7 @@ from components.query_engine.pg_hba import (
 )
 
 OKTA_LOGIN_MAX = 100
+RULE_NAME_MAX = 44  # Okta sign-on rule names
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
 _GROUP_ID_RE = re.compile(r"00g[A-Za-z0-9]{17}")
 _DNS_LABEL_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
@@ -66,7 +68,7 @@ def _password(value: SecretStr) -> SecretStr:
 OktaLogin = Annotated[str, AfterValidator(_okta_login)]
 BindPassword = Annotated[SecretStr, AfterValidator(_password)]
 PolicyName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_printable)]
-RuleName = Annotated[str, Field(min_length=1, max_length=44), AfterValidator(_printable)]
+RuleName = Annotated[str, Field(min_length=1, max_length=RULE_NAME_MAX), AfterValidator(_printable)]
 
 
 class ConfigModel(BaseModel):
@@ -85,8 +87,12 @@ class ConfigModel(BaseModel):
     immuta_bind_password: BindPassword = Field(alias="immutaBindPassword")
     query_engine_bind_password: BindPassword = Field(alias="queryEngineBindPassword")
     shared_bind_password: BindPassword = Field(alias="sharedBindPassword")
+    okta_engine: Literal["identity", "classic"] = Field(alias="oktaEngine")
+    bind_group_name: PolicyName = Field(alias="bindGroupName")
+    bind_policy_name: PolicyName = Field(alias="bindPolicyName")
+    bind_rule_name: RuleName = Field(alias="bindRuleName")
+    bind_deny_other_sign_ins: bool = Field(alias="bindDenyOtherSignIns")
     mfa_policy_name: PolicyName = Field(alias="mfaPolicyName")
-    mfa_policy_priority: int = Field(ge=1, le=100, alias="mfaPolicyPriority")
     mfa_policy_groups: tuple[str, ...] = Field(alias="mfaPolicyGroups")
     mfa_rule_name: RuleName = Field(alias="mfaRuleName")
     mfa_prompt: Literal["DEVICE", "SESSION", "ALWAYS"] = Field(alias="mfaPrompt")
@@ -242,11 +248,14 @@ class ConfigModel(BaseModel):
     @classmethod
     def _groups(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for group_id in value:
-            if not _GROUP_ID_RE.fullmatch(group_id):
+            if group_id != EVERYONE and not _GROUP_ID_RE.fullmatch(group_id):
                 raise ValueError(
-                    f"{group_id!r} is not an Okta group id (00g + 17 letters/digits); "
-                    "leave the list empty for the Everyone group"
+                    f"{group_id!r} is not an Okta group id (00g + 17 letters/digits) nor "
+                    f"{EVERYONE!r} (the whole org, only when you mean it); leave the list empty "
+                    "to create no MFA policy"
                 )
         if len(set(value)) != len(value):
             raise ValueError("group ids must not repeat")
+        if EVERYONE in value and len(value) > 1:
+            raise ValueError(f"{EVERYONE!r} already holds every group; name it alone")
         return value

@@ -11,6 +11,9 @@ from pydantic import SecretStr
 
 from components.okta.ldap_interface import LdapDirectory
 
+EVERYONE = "Everyone"  # in mfaPolicyGroups: the org's Everyone group, named on purpose
+LDAP_RULE_SUFFIX = " (LDAP)"
+
 
 class Consumer(StrEnum):
     """Who binds to the LDAP Interface with a service account."""
@@ -43,16 +46,39 @@ class BindAccount:
         )
 
 
+OktaEngine = Literal["identity", "classic"]
+
+
+@dataclass(frozen=True)
+class BindPolicySettings:
+    """The bind group and the priority-1 policy that decides every sign-in of its members."""
+
+    group_name: str
+    policy_name: str
+    rule_name: str
+    deny_other_sign_ins: bool
+    engine: OktaEngine
+
+
 @dataclass(frozen=True)
 class MfaPolicySettings:
-    """The sign-on policy that requires MFA, bind accounts exempt."""
+    """The optional sign-on policy that requires MFA for named groups, bind accounts exempt."""
 
     name: str
-    priority: int
-    group_ids: tuple[str, ...]  # empty: the org's Everyone group
+    group_ids: tuple[str, ...]  # Okta group ids, or ("Everyone",); never empty
     rule_name: str
     prompt: Literal["DEVICE", "SESSION", "ALWAYS"]
     ldap_interface_rule: Literal["none", "requireMfa", "passwordOnly"]
+    engine: OktaEngine
+
+    @property
+    def everyone(self) -> bool:
+        return self.group_ids == (EVERYONE,)
+
+    @property
+    def ldap_rule_name(self) -> str:
+        """The LDAP Interface rule's name: the MFA rule's name plus a suffix."""
+        return f"{self.rule_name}{LDAP_RULE_SUFFIX}"
 
 
 @dataclass(frozen=True)
@@ -90,7 +116,8 @@ class Settings:
 
     directory: LdapDirectory
     bind_accounts: tuple[BindAccount, ...]
-    mfa: MfaPolicySettings
+    bind_policy: BindPolicySettings
+    mfa: MfaPolicySettings | None  # None: no MFA policy (nobody else's sign-on changes)
     iam_id: str
     query_engine: QueryEngineSettings
     immuta: ImmutaSettings

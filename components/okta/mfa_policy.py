@@ -1,4 +1,5 @@
-"""Okta sign-on policy that requires MFA, with exactly the LDAP bind accounts exempt."""
+"""The optional Okta sign-on policy that requires MFA for the groups a stack names, at
+priority 2 (right after the bind-account policy), with exactly the LDAP bind accounts exempt."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pulumi
 import pulumi_okta as okta
 
 from components.config import MfaPolicySettings
+from components.okta.sign_on import MFA_POLICY_PRIORITY, primary_factor
 
 POLICY_DESCRIPTION = (
     "Managed by Pulumi (okta-ldap-immuta). Requires MFA; the LDAP bind service accounts are "
@@ -16,7 +18,7 @@ POLICY_DESCRIPTION = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class MfaSignOnPolicyArgs:
     """Policy settings and the Okta user ids of the bind accounts to exempt."""
 
@@ -25,7 +27,8 @@ class MfaSignOnPolicyArgs:
 
 
 class MfaSignOnPolicy(pulumi.ComponentResource):
-    """The policy and its rules; rule priorities run 1..n with no gaps."""
+    """The policy and its rules; rule priorities run 1..n with no gaps, each rule waiting for
+    the one before it (Okta locks a policy while one of its rules is written)."""
 
     policy_id: pulumi.Output[str]
 
@@ -35,35 +38,42 @@ class MfaSignOnPolicy(pulumi.ComponentResource):
         super().__init__("okta-ldap-immuta:okta:MfaSignOnPolicy", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         cfg = args.settings
-        groups: list[pulumi.Input[str]] = list(cfg.group_ids) or [
-            okta.group.get_everyone_group_output(opts=pulumi.InvokeOutputOptions(parent=self)).id
-        ]
+        groups: list[pulumi.Input[str]] = (
+            [okta.group.get_everyone_group_output(opts=pulumi.InvokeOutputOptions(parent=self)).id]
+            if cfg.everyone
+            else list(cfg.group_ids)
+        )
         policy = okta.policy.Signon(
             "mfa-policy",
             name=cfg.name,
             description=POLICY_DESCRIPTION,
             groups_included=groups,
-            priority=cfg.priority,
+            priority=MFA_POLICY_PRIORITY,
             status="ACTIVE",
             opts=child,
         )
         exempt = list(args.exempt_user_ids)
+        factor = primary_factor(cfg.engine)
+        previous: list[pulumi.Resource] = []
         priority = 1
         if cfg.ldap_interface_rule != "none":
             require_mfa = cfg.ldap_interface_rule == "requireMfa"
-            okta.policy.RuleSignon(
-                "mfa-rule-ldap-interface",
-                policy_id=policy.id,
-                name=f"{cfg.rule_name} (LDAP)",
-                priority=priority,
-                status="ACTIVE",
-                access="ALLOW",
-                authtype="LDAP_INTERFACE",
-                mfa_required=require_mfa,
-                mfa_prompt=cfg.prompt if require_mfa else None,
-                users_excluded=exempt,
-                opts=child,
-            )
+            previous = [
+                okta.policy.RuleSignon(
+                    "mfa-rule-ldap-interface",
+                    policy_id=policy.id,
+                    name=cfg.ldap_rule_name,
+                    priority=priority,
+                    status="ACTIVE",
+                    access="ALLOW",
+                    authtype="LDAP_INTERFACE",
+                    mfa_required=require_mfa,
+                    mfa_prompt=cfg.prompt if require_mfa else None,
+                    primary_factor=factor,
+                    users_excluded=exempt,
+                    opts=child,
+                )
+            ]
             priority += 1
         okta.policy.RuleSignon(
             "mfa-rule",
@@ -75,8 +85,9 @@ class MfaSignOnPolicy(pulumi.ComponentResource):
             authtype="ANY",
             mfa_required=True,
             mfa_prompt=cfg.prompt,
+            primary_factor=factor,
             users_excluded=exempt,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=previous),
         )
         self.policy_id = policy.id
         self.register_outputs({"policyId": policy.id})

@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from offline_plan.engine import Registration, is_secret_wrapper
+from offline_plan.engine import PlanResult, Registration, is_secret_wrapper
 from offline_plan.render import to_json, to_text
 
 USER = "okta:user/user:User"
@@ -20,6 +20,13 @@ PLAINTEXT = "Adopted-Bind-Passw0rd!"
 
 def mock_id(r: Registration) -> str:
     return f"<id of {r.name}>"  # the id the mock engine assigned at registration
+
+
+def mfa_policy(plan: PlanResult) -> tuple[Registration, list[Registration]]:
+    """The MFA policy and its rules (the bind-account policy has its own; see tests/unit/okta)."""
+    (policy,) = [p for p in plan.of_type(POLICY) if p.name == "mfa-policy"]
+    rules = [r for r in plan.of_type(RULE) if r.inputs["policyId"] == mock_id(policy)]
+    return policy, rules
 
 
 def test_dev_declares_two_bind_users_with_exactly_read_only_admin(run_stack: Any) -> None:
@@ -40,10 +47,9 @@ def test_dev_declares_two_bind_users_with_exactly_read_only_admin(run_stack: Any
 
 
 def test_mfa_rule_requires_mfa_and_exempts_exactly_the_bind_accounts(run_stack: Any) -> None:
-    plan = run_stack()
+    plan = run_stack(mfaPolicyGroups='["Everyone"]')
     users = plan.of_type(USER)
-    (policy,) = plan.of_type(POLICY)
-    (rule,) = plan.of_type(RULE)
+    policy, (rule,) = mfa_policy(plan)
     assert rule.inputs["mfaRequired"] is True
     assert rule.inputs["authtype"] == "ANY"
     assert rule.inputs["policyId"] == mock_id(policy)
@@ -62,7 +68,7 @@ def test_ldap_interface_rule_option_keeps_priorities_contiguous(
     run_stack: Any, mode: str, ldap_mfa: bool, prompt: str | None
 ) -> None:
     plan = run_stack(ldapInterfaceRule=mode, mfaPrompt="ALWAYS")
-    rules = sorted(plan.of_type(RULE), key=lambda r: r.inputs["priority"])
+    rules = sorted(mfa_policy(plan)[1], key=lambda r: r.inputs["priority"])
     assert [r.inputs["priority"] for r in rules] == [1, 2]
     ldap_rule, any_rule = rules
     assert ldap_rule.inputs["authtype"] == "LDAP_INTERFACE"
@@ -74,12 +80,10 @@ def test_ldap_interface_rule_option_keeps_priorities_contiguous(
 
 
 def test_explicit_groups_replace_the_everyone_lookup(run_stack: Any) -> None:
-    plan = run_stack(
-        mfaPolicyGroups='["00gAAAAAAAAAAAAAAAAA","00gBBBBBBBBBBBBBBBBB"]', mfaPolicyPriority="3"
-    )
-    (policy,) = plan.of_type(POLICY)
+    plan = run_stack(mfaPolicyGroups='["00gAAAAAAAAAAAAAAAAA","00gBBBBBBBBBBBBBBBBB"]')
+    policy, _ = mfa_policy(plan)
     assert policy.inputs["groupsIncluded"] == ["00gAAAAAAAAAAAAAAAAA", "00gBBBBBBBBBBBBBBBBB"]
-    assert policy.inputs["priority"] == 3
+    assert policy.inputs["priority"] == 2  # right after the bind-account policy
     assert plan.invokes == []
 
 
@@ -115,7 +119,7 @@ def test_shared_mode_exempts_its_single_account(run_stack: Any) -> None:
         sharedBindLogin="svc-ldap@acme.example",
     )
     (user,) = plan.of_type(USER)
-    (rule,) = plan.of_type(RULE)
+    _, (rule,) = mfa_policy(plan)
     assert rule.inputs["usersExcluded"] == [mock_id(user)]
     dn = "uid=svc-ldap@acme.example,dc=acme-dev,dc=oktapreview,dc=com"
     assert plan.outputs["bindDns"] == {"immuta": dn, "queryEngine": dn}

@@ -27,7 +27,17 @@ def test_dev_stack_loads_with_derived_ldap_facts() -> None:
     assert s.directory.port == 636
     assert [a.key for a in s.bind_accounts] == ["immuta", "query-engine"]
     assert all(a.password is None for a in s.bind_accounts)  # generated
-    assert s.mfa.group_ids == ()
+    assert s.mfa is not None
+    assert s.mfa.group_ids == ("00g9d8c7b6a5z4y3x2w1",)
+    assert s.bind_policy.deny_other_sign_ins
+    assert s.bind_policy.engine == "identity"
+
+
+def test_no_mfa_policy_unless_a_stack_names_groups() -> None:
+    assert settings_with(mfaPolicyGroups="[]").mfa is None
+    everyone = settings_with(mfaPolicyGroups='["Everyone"]').mfa
+    assert everyone is not None
+    assert everyone.everyone
 
 
 def test_shared_mode_gives_one_account_for_both_consumers() -> None:
@@ -92,8 +102,27 @@ BAD_CASES = [
         "not used when",
     ),
     ({"sharedBindLogin": "s@acme.example"}, P + "sharedBindLogin", "not used when"),
-    ({"mfaPolicyPriority": "0"}, P + "mfaPolicyPriority", "greater than or equal to 1"),
-    ({"mfaPolicyGroups": '["Everyone"]'}, P + "mfaPolicyGroups", "not an Okta group id"),
+    ({"mfaPolicyPriority": "1"}, P + "mfaPolicyPriority", "priorities are fixed and contiguous"),
+    ({"mfaPolicyGroups": '["everyone"]'}, P + "mfaPolicyGroups", "not an Okta group id"),
+    (
+        {"mfaPolicyGroups": '["Everyone", "00g1a2b3c4d5e6f7g8h9"]'},
+        P + "mfaPolicyGroups",
+        "name it alone",
+    ),
+    (
+        {"mfaPolicyGroups": "[]", "ldapInterfaceRule": "requireMfa"},
+        P + "ldapInterfaceRule",
+        "set mfaPolicyGroups",
+    ),
+    (
+        {"ldapInterfaceRule": "requireMfa", "mfaRuleName": "x" * 40},
+        P + "mfaRuleName",
+        "at most 37 characters",
+    ),
+    ({"mfaPolicyName": "Immuta LDAP bind accounts"}, P + "mfaPolicyName", "must differ"),
+    ({"oktaEngine": "oie"}, P + "oktaEngine", "'identity' or 'classic'"),
+    ({"bindRuleName": "y" * 45}, P + "bindRuleName", "at most 44"),
+    ({"bindDenyOtherSignIns": "no"}, P + "bindDenyOtherSignIns", "true or false"),
     ({"mfaPolicyGroups": "00g1a2b3c4d5e6f7g8h9"}, P + "mfaPolicyGroups", "type 'array'"),
     (
         {"mfaPolicyGroups": '["00g1a2b3c4d5e6f7g8h9","00g1a2b3c4d5e6f7g8h9"]'},

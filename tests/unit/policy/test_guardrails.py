@@ -113,7 +113,7 @@ def test_the_stacks_as_declared_pass_every_policy(
 
 
 def test_every_policy_is_mandatory_and_described() -> None:
-    assert len(POLICIES) == 6
+    assert len(POLICIES) == 7
     assert all(
         p.enforcement_level == g.EnforcementLevel.MANDATORY and p.description for p in POLICIES
     )
@@ -191,13 +191,65 @@ def _stack_with(run_stack: Any, change: Callable[[list[PolicyResource]], None]) 
     resources = stack_of(run_stack())
     change(resources)
     found = []
-    for check in (g.check_mfa_exemptions, g.check_roles_once_per_account):
+    for check in (
+        g.check_bind_account_policy,
+        g.check_mfa_exemptions,
+        g.check_roles_once_per_account,
+    ):
         found += violations(check, StackValidationArgs(resources))
     return found
 
 
-def _rule(resources: list[PolicyResource]) -> PolicyResource:
-    return next(r for r in resources if r.resource_type == g.SIGNON_RULE)
+def _rule(resources: list[PolicyResource], name: str = "mfa-rule") -> PolicyResource:
+    return next(r for r in resources if r.resource_type == g.SIGNON_RULE and r.name == name)
+
+
+def _named(resources: list[PolicyResource], name: str) -> PolicyResource:
+    return next(r for r in resources if r.name == name)
+
+
+def test_the_real_stack_has_a_bind_policy_and_passes(run_stack: Any) -> None:
+    resources = stack_of(run_stack())
+    assert any(r.resource_type == g.MEMBERSHIPS for r in resources)  # not vacuous
+    assert _stack_with(run_stack, lambda _: None) == []
+
+
+def test_bind_policy_not_first_is_a_violation(run_stack: Any) -> None:
+    def demote(resources: list[PolicyResource]) -> None:
+        _named(resources, "bind-sign-on-policy").props["priority"] = 3
+
+    assert any("must be priority 1" in v for v in _stack_with(run_stack, demote))
+
+
+def test_bind_policy_including_another_group_is_a_violation(run_stack: Any) -> None:
+    def widen(resources: list[PolicyResource]) -> None:
+        _named(resources, "bind-sign-on-policy").props["groupsIncluded"].append("00gEveryone")
+
+    assert any("include only the bind group" in v for v in _stack_with(run_stack, widen))
+
+
+def test_bind_group_with_a_stranger_is_a_violation(run_stack: Any) -> None:
+    def add(resources: list[PolicyResource]) -> None:
+        _named(resources, "bind-sign-on-members").props["users"].append("00uStranger")
+
+    assert any("exactly this stack's 2" in v for v in _stack_with(run_stack, add))
+
+
+def test_bind_rule_requiring_mfa_or_an_extra_allow_rule_is_a_violation(run_stack: Any) -> None:
+    def break_rules(resources: list[PolicyResource]) -> None:
+        _rule(resources, "bind-sign-on-ldap-bind").props["mfaRequired"] = True
+        _rule(resources, "bind-sign-on-deny-other").props["access"] = "ALLOW"
+
+    found = _stack_with(run_stack, break_rules)
+    assert any("rule 1 must allow LDAP Interface binds without MFA" in v for v in found)
+    assert any("must deny" in v for v in found)
+
+
+def test_another_policy_at_priority_one_is_a_violation(run_stack: Any) -> None:
+    def promote(resources: list[PolicyResource]) -> None:
+        _named(resources, "mfa-policy").props["priority"] = 1
+
+    assert any("bind-account policy's" in v for v in _stack_with(run_stack, promote))
 
 
 def test_mfa_rule_missing_a_bind_account_is_a_violation(run_stack: Any) -> None:

@@ -33,7 +33,7 @@ def analyzer() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
     proc.wait(10)
 
 
-def test_pack_lists_its_six_mandatory_policies(analyzer: analyzer_pb2_grpc.AnalyzerStub) -> None:
+def test_pack_lists_its_seven_mandatory_policies(analyzer: analyzer_pb2_grpc.AnalyzerStub) -> None:
     info = analyzer.GetAnalyzerInfo(empty_pb2.Empty())
     assert info.name == "okta-ldap-immuta-guardrails"
     assert {p.name for p in info.policies} == {
@@ -41,6 +41,7 @@ def test_pack_lists_its_six_mandatory_policies(analyzer: analyzer_pb2_grpc.Analy
         "helm-values-with-bind-password-are-secret",
         "bind-accounts-read-only-admin",
         "immuta-iam-uses-ldaps",
+        "bind-account-policy-first-and-only-for-bind-accounts",
         "mfa-rule-exempts-exactly-bind-accounts",
         "bind-account-roles-set-once",
     }

@@ -1,0 +1,186 @@
+"""Rules across keys: bind accounts per mode, sign-on, required keys, and whether each fact
+the pg_hba rule carries can be written there (each problem named after the key it comes from).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import SecretStr
+
+from components.config._model import RULE_NAME_MAX, ConfigModel
+from components.config._problems import Problem
+from components.config._schema import ProjectSchema
+from components.config._settings import LDAP_RULE_SUFFIX, BindAccount, Consumer
+from components.immuta.iam_document import query_engine_role
+from components.okta.ldap_interface import LdapDirectory
+from components.query_engine.pg_hba import PgHbaError, quote
+
+OKTA_ORG_KEY = "okta:orgName"
+OKTA_DOMAIN_KEY = "okta:baseUrl"
+
+
+def optional_secret(value: SecretStr) -> SecretStr | None:
+    """An empty secret config value means "not set"."""
+    return value if value.get_secret_value() else None
+
+
+def bind_accounts(
+    schema: ProjectSchema, cfg: ConfigModel
+) -> tuple[tuple[BindAccount, ...], list[Problem]]:
+    per_consumer = {
+        "immutaBindLogin": cfg.immuta_bind_login,
+        "queryEngineBindLogin": cfg.query_engine_bind_login,
+        "immutaBindPassword": cfg.immuta_bind_password.get_secret_value(),
+        "queryEngineBindPassword": cfg.query_engine_bind_password.get_secret_value(),
+    }
+    shared = {
+        "sharedBindLogin": cfg.shared_bind_login,
+        "sharedBindPassword": cfg.shared_bind_password.get_secret_value(),
+    }
+    problems: list[Problem] = []
+    mode_key = schema.full("bindAccountMode")
+
+    def forbid(unused: Mapping[str, str], mode: str) -> None:
+        for name, value in unused.items():
+            if value:
+                secret = schema.keys[name].secret
+                problems.append(
+                    Problem(
+                        schema.full(name),
+                        f"not used when {mode_key} is {mode!r}; remove it",
+                        None if secret else value,
+                        secret,
+                    )
+                )
+
+    if cfg.bind_account_mode == "shared":
+        forbid(per_consumer, "shared")
+        if not cfg.shared_bind_login:
+            problems.append(
+                Problem(schema.full("sharedBindLogin"), "required when bindAccountMode is 'shared'")
+            )
+        account = BindAccount(
+            key="shared",
+            login=cfg.shared_bind_login,
+            password=optional_secret(cfg.shared_bind_password),
+            consumers=(Consumer.IMMUTA, Consumer.QUERY_ENGINE),
+        )
+        return (account,), problems
+
+    forbid(shared, "perConsumer")
+    for name in ("immutaBindLogin", "queryEngineBindLogin"):
+        if not per_consumer[name]:
+            problems.append(
+                Problem(schema.full(name), "required: one Okta bind account per consumer")
+            )
+    if cfg.immuta_bind_login and (
+        cfg.immuta_bind_login.casefold() == cfg.query_engine_bind_login.casefold()
+    ):
+        problems.append(
+            Problem(
+                schema.full("queryEngineBindLogin"),
+                "duplicates immutaBindLogin (Okta logins ignore case); use a second account, "
+                f"or set {mode_key} to 'shared' and sharedBindLogin",
+                cfg.query_engine_bind_login,
+            )
+        )
+    accounts = (
+        BindAccount(
+            key="immuta",
+            login=cfg.immuta_bind_login,
+            password=optional_secret(cfg.immuta_bind_password),
+            consumers=(Consumer.IMMUTA,),
+        ),
+        BindAccount(
+            key="query-engine",
+            login=cfg.query_engine_bind_login,
+            password=optional_secret(cfg.query_engine_bind_password),
+            consumers=(Consumer.QUERY_ENGINE,),
+        ),
+    )
+    return accounts, problems
+
+
+def sign_on(schema: ProjectSchema, cfg: ConfigModel) -> list[Problem]:
+    """Rules across the sign-on keys."""
+    problems = []
+    if cfg.mfa_policy_groups and cfg.mfa_policy_name == cfg.bind_policy_name:
+        problems.append(
+            Problem(
+                schema.full("mfaPolicyName"),
+                "must differ from bindPolicyName (Okta policy names are unique)",
+                cfg.mfa_policy_name,
+            )
+        )
+    longest = RULE_NAME_MAX - len(LDAP_RULE_SUFFIX)
+    if cfg.ldap_interface_rule != "none" and len(cfg.mfa_rule_name) > longest:
+        problems.append(
+            Problem(
+                schema.full("mfaRuleName"),
+                f"at most {longest} characters with ldapInterfaceRule: the LDAP rule is named "
+                f"after it plus {LDAP_RULE_SUFFIX!r} and Okta allows {RULE_NAME_MAX}",
+                cfg.mfa_rule_name,
+            )
+        )
+    if not cfg.mfa_policy_groups and cfg.ldap_interface_rule != "none":
+        problems.append(
+            Problem(
+                schema.full("ldapInterfaceRule"),
+                "a rule of the MFA policy: set mfaPolicyGroups to create that policy, or "
+                "leave this at 'none'",
+                cfg.ldap_interface_rule,
+            )
+        )
+    return problems
+
+
+def required(schema: ProjectSchema, cfg: ConfigModel) -> list[Problem]:
+    """Keys with an empty default that a deployable stack must set."""
+    required = {
+        "immutaIamId": (cfg.immuta_iam_id, "the Immuta IAM id, e.g. okta (its role is <id>_user)"),
+        "helmChartVersion": (cfg.helm_chart_version, "pin the Immuta chart version, e.g. 4.13.5"),
+        "immutaUrl": (cfg.immuta_url, "the https:// address of Immuta"),
+        "immutaApiKey": (
+            cfg.immuta_api_key.get_secret_value(),
+            f"`pulumi config set --secret {schema.full('immutaApiKey')} <key>`",
+        ),
+    }
+    return [
+        Problem(schema.full(key), f"required: {hint}")
+        for key, (value, hint) in required.items()
+        if not value
+    ]
+
+
+def pg_hba_problems(
+    schema: ProjectSchema,
+    directory: LdapDirectory,
+    accounts: tuple[BindAccount, ...],
+    cfg: ConfigModel,
+) -> list[Problem]:
+    """Each fact the pg_hba rule carries, checked where it comes from (the key that sets it)."""
+    (qe,) = (a for a in accounts if Consumer.QUERY_ENGINE in a.consumers)
+    login_key = "sharedBindLogin" if qe.key == "shared" else "queryEngineBindLogin"
+    host_key = schema.full("ldapHost") if cfg.ldap_host else OKTA_ORG_KEY
+    facts = [
+        (host_key, "ldapserver", directory.host),
+        (OKTA_ORG_KEY, "ldapbasedn", directory.users_base_dn),
+        (schema.full(login_key), "ldapbinddn", directory.bind_dn(qe.login)),
+        (
+            schema.full("queryEngineSearchFilter"),
+            "ldapsearchfilter",
+            cfg.query_engine_search_filter,
+        ),
+    ]
+    problems = []
+    for key, option, value in facts:
+        if not value:
+            continue
+        try:
+            quote(option, value)
+        except PgHbaError as exc:
+            problems.append(Problem(key, str(exc)))
+    if cfg.immuta_iam_id and len(query_engine_role(cfg.immuta_iam_id).encode()) > 63:
+        problems.append(Problem(schema.full("immutaIamId"), "too long for a PostgreSQL role name"))
+    return problems

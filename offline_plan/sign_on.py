@@ -1,0 +1,75 @@
+"""A reviewer's summary of what the plan changes in Okta sign-on, and for whom."""
+
+from __future__ import annotations
+
+from offline_plan.engine import PlanResult, Registration
+
+USER = "okta:user/user:User"
+GROUP = "okta:group/group:Group"
+POLICY = "okta:policy/signon:Signon"
+RULE = "okta:policy/ruleSignon:RuleSignon"
+EVERYONE_STAND_IN = "<id of the org's Everyone group>"
+
+
+def _n(value: object) -> object:
+    """Protobuf carries numbers as doubles: 1.0 reads as 1."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _deps(r: Registration, prop: str) -> list[str]:
+    return r.property_dependencies.get(prop, [])
+
+
+def _groups(policy: Registration, by_urn: dict[str, Registration]) -> str:
+    named = [by_urn[u].inputs["name"] for u in _deps(policy, "groupsIncluded") if u in by_urn]
+    if named:
+        return "only the group " + ", ".join(f'"{n}" (the bind accounts)' for n in named)
+    ids = list(policy.inputs.get("groupsIncluded") or [])
+    if ids == [EVERYONE_STAND_IN]:
+        return "Everyone: EVERY USER OF THE ORG"
+    return "members of the groups " + ", ".join(ids)
+
+
+def _rule(rule: Registration, bind_users: int) -> str:
+    inputs = rule.inputs
+    way = {"ANY": "any sign-in", "LDAP_INTERFACE": "LDAP Interface binds"}.get(
+        inputs.get("authtype", "ANY"), str(inputs.get("authtype"))
+    )
+    if inputs.get("access", "ALLOW") == "DENY":
+        effect = "denied"
+    elif inputs.get("mfaRequired"):
+        effect = f"MFA required (prompt {inputs.get('mfaPrompt', 'default')})"
+    else:
+        effect = "password alone, no MFA"
+    exempt = len(inputs.get("usersExcluded") or [])
+    suffix = f"; the {exempt} bind account(s) exempt" if exempt else ""
+    shown = f"{_n(inputs.get('priority'))}. {inputs.get('name')!r}: {way}: {effect}{suffix}"
+    return shown if exempt in (0, bind_users) else shown + " (NOT exactly the bind accounts)"
+
+
+def sign_on_summary(plan: PlanResult) -> list[str]:
+    by_urn = {r.urn: r for r in plan.resources}
+    policies = sorted(plan.of_type(POLICY), key=lambda p: p.inputs.get("priority", 0))
+    if not policies:
+        return []
+    logins = sorted(u.inputs.get("login", "?") for u in plan.of_type(USER))
+    lines = ["Okta sign-on: who the first `pulumi up` affects"]
+    for policy in policies:
+        priority = _n(policy.inputs.get("priority"))
+        lines.append(
+            f"  policy {policy.inputs.get('name')!r} at priority {priority}, "
+            f"for {_groups(policy, by_urn)}"
+        )
+        rules = [r for r in plan.of_type(RULE) if policy.urn in _deps(r, "policyId")]
+        for rule in sorted(rules, key=lambda r: r.inputs.get("priority", 0)):
+            lines.append(f"    {_rule(rule, len(logins))}")
+    lines.append(f"  bind accounts ({len(logins)}): {', '.join(logins)}")
+    if len(policies) == 1:
+        lines.append("  everybody else: no change (this stack creates no MFA policy)")
+    else:
+        lines.append("  everybody else outside those groups: no change")
+    lines.append(
+        f"  the org's own sign-on policies keep their order; Okta moves each down by "
+        f"{len(policies)} to keep priorities contiguous"
+    )
+    return [*lines, ""]
