@@ -2,7 +2,8 @@
 
 Reads the stack's outputs (`pulumi stack output --json --show-secrets` when the Pulumi CLI is
 on PATH, or --outputs FILE) and config (the stack file, `pulumi config --json --show-secrets`
-or --config FILE; IMMUTA_API_KEY overrides the key), then runs each check with a pass/fail
+or --config FILE; IMMUTA_API_KEY overrides the key; okta:apiToken, else OKTA_API_TOKEN, reads
+Okta's sign-on policies for check 7), then runs each check with a pass/fail
 line and, on failure, the likely cause and the fix. Exit code 0 only when every check that ran
 passed. No secret is printed.
 """
@@ -23,8 +24,15 @@ from typing import Any
 from components.config import project_schema
 from components.config.stack_file import StackFileError, read_stack_file
 from components.immuta.connection import API_KEY_KEY, connection_from_config
+from components.okta.management_api import (
+    OktaConfigError,
+    OktaConnection,
+    OktaOAuthNotSupported,
+    okta_connection_from_config,
+)
 from components.outputs import StackOutput as Out
 from verify.checks import BindAccount, Check, Target, passed, run_checks
+from verify.okta_signon import check_okta_signon
 
 
 class InputError(Exception):
@@ -67,6 +75,22 @@ def load_config(stack: str, path: str | None) -> dict[str, str]:
     return values
 
 
+def _okta(config: dict[str, str], args: argparse.Namespace) -> tuple[OktaConnection | None, str]:
+    """The Okta Management API connection (None, why) when check 7 cannot run."""
+    try:
+        return okta_connection_from_config(config, base_url=args.okta_url, timeout=args.timeout), ""
+    except OktaOAuthNotSupported as exc:
+        return None, str(exc)
+    except OktaConfigError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _setting(config: dict[str, str], key: str) -> str:
+    schema = project_schema()
+    spec = schema.keys.get(key)
+    return str(config.get(schema.full(key)) or (spec.default_text if spec else ""))
+
+
 def build_target(
     outputs: dict[str, Any], config: dict[str, str], args: argparse.Namespace
 ) -> Target:
@@ -84,6 +108,10 @@ def build_target(
     # Shared mode: one bind for the one account, as the queryEngine consumer (sorted last).
     accounts = tuple({a.dn: a for a in accounts}.values())
     schema = project_schema()
+    okta, okta_problem = _okta(config, args)
+    ids = outputs.get(Out.BIND_ACCOUNT_IDS) or {}
+    if not isinstance(ids, dict):
+        raise InputError(f"the stack output {Out.BIND_ACCOUNT_IDS.value!r} is not a map")
     probe_password = None
     if args.prompt:
         probe_password = getpass.getpass(f"password of {args.probe_login}: ")
@@ -106,6 +134,13 @@ def build_target(
         query_engine_port=args.query_engine_port,
         query_engine_ca=args.query_engine_ca,
         timeout=args.timeout,
+        okta=okta,
+        okta_problem=okta_problem or None,
+        bind_account_ids=tuple((str(c), str(i)) for c, i in sorted(ids.items())),
+        bind_group_name=_setting(config, "bindGroupName"),
+        bind_policy_name=_setting(config, "bindPolicyName"),
+        bind_policy_id=str(outputs.get(Out.BIND_POLICY_ID) or ""),
+        bind_rule_name=_setting(config, "bindRuleName"),
     )
 
 
@@ -142,6 +177,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--query-engine-port", type=int, default=5432)
     p.add_argument("--query-engine-ca", help="CA file for the Query Engine's TLS (default: system)")
     p.add_argument("--ldap-ca", help="CA file for the LDAP server (Okta's is publicly trusted)")
+    p.add_argument(
+        "--okta-url",
+        help="Okta Management API address instead of https://<okta:orgName>.<okta:baseUrl> "
+        "(http only for 127.0.0.1/localhost, e.g. a local emulator); the API token comes from "
+        "okta:apiToken or OKTA_API_TOKEN",
+    )
     p.add_argument("--timeout", type=float, default=10.0)
     p.add_argument("--json", action="store_true", help="machine-readable result")
     return p
@@ -156,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, OSError, ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    checks = run_checks(target)
+    checks = [*run_checks(target), *check_okta_signon(target)]
     if args.json:
         print(
             json.dumps(

@@ -19,6 +19,7 @@ from ldap3.utils.conv import escape_filter_chars
 
 from components.immuta.client import ImmutaClient, ImmutaError
 from components.immuta.connection import ImmutaConnection
+from components.okta.management_api import OktaConnection
 from components.secret_text import scrub
 from verify.diagnosis import Diagnosis, diagnose_bind, diagnose_connect, diagnose_search
 
@@ -67,9 +68,18 @@ class Target:
     query_engine_port: int = 5432
     query_engine_ca: str | None = None
     timeout: float = 10.0
+    okta: OktaConnection | None = None  # the Management API, for check 7
+    okta_problem: str | None = None  # why there is no Okta connection, when not "no token"
+    bind_account_ids: tuple[tuple[str, str], ...] = ()  # (consumer, Okta user id)
+    bind_group_name: str = ""  # the stack's bind group, policy and rule ("" if unknown)
+    bind_policy_name: str = ""
+    bind_policy_id: str = ""  # the stack output bindPolicyId, when the stack has it
+    bind_rule_name: str = ""
 
     def secrets(self) -> list[str]:
-        return [s for s in [*(a.password for a in self.accounts), self.probe_password] if s]
+        token = self.okta.api_token if self.okta else None
+        found = [*(a.password for a in self.accounts), self.probe_password, token]
+        return [s for s in found if s]
 
 
 def _tls_context(ca: str | None) -> ssl.SSLContext:
@@ -231,7 +241,7 @@ def run_checks(t: Target) -> list[Check]:
     checks.append(_probe_bind(t, probe_dn))
     checks.append(check_immuta(t))
     checks.append(_query_engine_login(t, checks))
-    return [_scrubbed(c, t.secrets()) for c in checks]
+    return [scrubbed(c, t.secrets()) for c in checks]
 
 
 def _probe_search(t: Target, conn: ldap3.Connection | None, checks: list[Check]) -> str | None:
@@ -273,7 +283,9 @@ def _query_engine_login(t: Target, checks: list[Check]) -> Check:
     return check_query_engine(t)
 
 
-def _scrubbed(check: Check, secrets: list[str]) -> Check:
+def scrubbed(check: Check, secrets: list[str]) -> Check:
+    """`check` with every secret in its texts masked."""
+
     def clean(text: str | None) -> str | None:
         return None if text is None else scrub(text, secrets)
 

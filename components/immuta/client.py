@@ -35,6 +35,7 @@ from urllib.parse import quote
 import httpx
 import tenacity
 
+from components.http_failures import is_tls_failure
 from components.immuta.connection import ImmutaConnection
 from components.immuta.iam_document import find_iam
 from components.secret_text import scrub
@@ -100,15 +101,6 @@ def _retry_after(response: httpx.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _is_tls_failure(exc: BaseException) -> bool:
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ssl.SSLError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
 class ImmutaClient:
     """One process's view of Immuta. Build it inside each provider method (SSL contexts do
     not pickle) and close it after; the bearer token outlives it."""
@@ -159,7 +151,7 @@ class ImmutaClient:
             retry=tenacity.retry_if_exception(
                 lambda e: (
                     isinstance(e, _RetryableResponse)
-                    or (isinstance(e, httpx.TransportError) and not _is_tls_failure(e))
+                    or (isinstance(e, httpx.TransportError) and not is_tls_failure(e))
                 )
             ),
             stop=tenacity.stop_after_attempt(MAX_ATTEMPTS)
@@ -194,7 +186,7 @@ class ImmutaClient:
                 "that immutaUrl is reachable, or raise immutaTimeoutSeconds"
             ) from None
         except httpx.TransportError as exc:
-            if _is_tls_failure(exc):
+            if is_tls_failure(exc):
                 raise ImmutaError(
                     f"TLS to {conn.url} failed certificate verification; if Immuta uses a "
                     "private CA, set okta-ldap-immuta:immutaCaCertificate to its PEM"

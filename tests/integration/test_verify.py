@@ -87,6 +87,7 @@ def test_a_healthy_stack_passes_every_check(run_verify: Callable[..., Any]) -> N
         (4, "pass"),
         (5, "pass"),
         (6, "pass"),
+        (7, "skip"),  # no Okta API token: the sign-on check is tested against the Okta emulator
     ]
     no_secrets(printed)
 

@@ -1,0 +1,196 @@
+"""Check 7: Okta's sign-on policies let each bind account's LDAP bind in without MFA.
+
+A static bind password can never carry a one-time code, so a bind account whose LDAP Interface
+binds reach an MFA rule breaks every login. The check reads the live org once through the
+read-only Management API (the OKTA_SIGN_ON policies and their rules, the Everyone group, each
+bind account's groups) and asks `signon_model.decide` which rule decides an LDAP_INTERFACE
+sign-in of each account. No bind is made: checks 2-4 do that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from components.okta.management_api import (
+    SET_TOKEN_HINT,
+    OktaAuthError,
+    OktaClient,
+    OktaError,
+    OktaForbidden,
+    OktaNotFound,
+    OktaUnavailable,
+)
+from components.okta.signon_model import (
+    Attempt,
+    AuthType,
+    Decision,
+    Org,
+    decide,
+    ordered_policies,
+)
+from verify.checks import Check, Target, scrubbed
+
+NUMBER = 7
+NAME = "Okta sign-on decides each bind account's LDAP bind without MFA"
+LDAP: AuthType = "LDAP_INTERFACE"
+
+
+def _account_name(consumers: Sequence[str], user_id: str) -> str:
+    who = " and ".join(consumers)
+    return f"Okta sign-on decides the {who} account's LDAP bind without MFA ({user_id})"
+
+
+def _verdict(d: Decision) -> str:
+    if not d.allowed:
+        return "DENY"
+    return "ALLOW, requires MFA" if d.mfa_required else "ALLOW, no MFA"
+
+
+def _where(d: Decision) -> str:
+    return f'policy "{d.policy.name}" (priority {d.policy.priority}), rule "{d.rule.name}"'
+
+
+def _fix(t: Target) -> str:
+    policy = f'"{t.bind_policy_name}"' if t.bind_policy_name else "(bindPolicyName)"
+    group = f'"{t.bind_group_name}"' if t.bind_group_name else "(bindGroupName)"
+    rule = f'"{t.bind_rule_name}"' if t.bind_rule_name else "(bindRuleName)"
+    return (
+        f"the stack's bind-account policy {policy} must be priority 1 and include the bind group "
+        f"{group} with every bind account in it, and its rule {rule} must allow LDAP Interface "
+        "binds without MFA: run `pulumi up` (`pulumi refresh` first shows changes made by hand)"
+    )
+
+
+def _stack_policy(org: Org, attempt: Attempt, t: Target, d: Decision | None = None) -> str:
+    """Why the stack's bind-account policy and rule did not decide, as far as the org shows."""
+    by_id = {p.id: p for p in org.policies}
+    policy = by_id.get(t.bind_policy_id) or next(
+        (p for p in org.policies if t.bind_policy_name and p.name == t.bind_policy_name), None
+    )
+    if policy is None:
+        shown = f'"{t.bind_policy_name}"' if t.bind_policy_name else t.bind_policy_id or ""
+        return f"; the stack's bind-account policy {shown} does not exist in Okta" if shown else ""
+    first = next((p for p in ordered_policies(org) if p.status == "ACTIVE"), None)
+    if policy.status != "ACTIVE":
+        return f'; the stack\'s policy "{policy.name}" is {policy.status}'
+    if not (
+        policy.groups_included & attempt.groups or org.everyone_group_id in policy.groups_included
+    ):
+        return f'; the account is not in any group the stack\'s policy "{policy.name}" includes'
+    if first is not None and first.id != policy.id:
+        return (
+            f'; the stack\'s policy "{policy.name}" is at priority {policy.priority}, '
+            f'after "{first.name}"'
+        )
+    rule = next((r for r in policy.rules if r.name == t.bind_rule_name), None)
+    if not t.bind_rule_name or d is None or d.policy.id != policy.id:
+        return ""
+    if rule is not None and d.rule.id == rule.id:
+        return ""
+    if rule is None:
+        return f'; the stack\'s policy has no rule "{t.bind_rule_name}"'
+    if rule.status != "ACTIVE" or attempt.user_id in rule.users_excluded:
+        return f'; the stack\'s rule "{rule.name}" is inactive or excludes the account'
+    return f'; the stack\'s rule "{rule.name}" is not the first rule that matches'
+
+
+def _judge(org: Org, attempt: Attempt, name: str, t: Target) -> Check:
+    d = decide(org, attempt)
+    if d is None:
+        return Check(
+            NUMBER, name, "fail", "no sign-on rule applies to its LDAP Interface binds",
+            "no active policy that includes the account has an active rule for LDAP_INTERFACE "
+            "or ANY sign-ins that holds for it, so Okta refuses the bind"
+            + _stack_policy(org, attempt, t),
+            _fix(t),
+        )  # fmt: skip
+    outcomes = d.outcomes()
+    good = all(o is not None and o.allowed and not o.mfa_required for o in outcomes)
+    detail = f"{_where(d)}: {_verdict(d)}"
+    if good:
+        if d.uncertain:
+            detail += f" (whether or not {d.reason} holds, every possible rule allows it)"
+        return Check(NUMBER, name, "pass", detail)
+    if d.uncertain:
+        others = ", ".join(
+            "no rule (Okta denies)" if o is None else f"{_where(o)}: {_verdict(o)}"
+            for o in outcomes[1:]
+        )
+        return Check(
+            NUMBER, name, "fail", f"uncertain: {detail} decides only if its conditions hold",
+            f"conditions this check cannot evaluate decide the bind: {d.reason}; when they do "
+            f"not hold: {others}",
+            "remove those conditions from the bind-account policy and rule (network zones, "
+            "identity providers, risk and behaviours cannot be evaluated offline), or "
+            + _fix(t),
+        )  # fmt: skip
+    if not d.allowed:
+        cause = f"Okta denies LDAP Interface binds of this account ({_where(d)})"
+    else:
+        cause = (
+            f"its LDAP Interface binds are decided by {_where(d)}, which requires MFA; a static "
+            "bind password can never carry a one-time code, so every bind fails (or waits for "
+            "an Okta Verify push)"
+        )
+    return Check(NUMBER, name, "fail", detail, cause + _stack_policy(org, attempt, t, d), _fix(t))
+
+
+def _read_failed(exc: OktaError, t: Target) -> Check:
+    cause = str(exc)
+    if isinstance(exc, OktaAuthError):
+        fix = f"{SET_TOKEN_HINT}, made in this org (an Okta token expires after 30 days unused)"
+    elif isinstance(exc, OktaForbidden):
+        fix = "use the API token of an administrator who may read policies, users and groups"
+    elif isinstance(exc, OktaUnavailable):
+        fix = "run verify again later; check the network path to Okta"
+    else:
+        fix = "check okta:orgName and okta:baseUrl (or --okta-url) and the cause above"
+    detail = "cannot read the org's sign-on policies" + (f" at {t.okta.base_url}" if t.okta else "")
+    return Check(NUMBER, NAME, "fail", detail, cause, fix)
+
+
+def check_okta_signon(t: Target) -> list[Check]:
+    """One check per bind account (one when the org cannot be read); scrubbed of secrets."""
+    return [scrubbed(c, t.secrets()) for c in _checks(t)]
+
+
+def _checks(t: Target) -> list[Check]:
+    if t.okta is None:
+        return [
+            Check(NUMBER, NAME, "skip", t.okta_problem or f"no Okta API token: {SET_TOKEN_HINT}")
+        ]
+    if not t.bind_account_ids:
+        missing = Check(
+            NUMBER, NAME, "fail", "the stack has no output bindAccountIds",
+            "the stack was deployed by an older version of this program", "run `pulumi up`",
+        )  # fmt: skip
+        return [missing]
+    consumers: dict[str, list[str]] = {}
+    for consumer, user_id in sorted(t.bind_account_ids):
+        consumers.setdefault(user_id, []).append(consumer)
+    groups: dict[str, frozenset[str] | None] = {}
+    try:
+        with OktaClient(t.okta) as api:
+            org = api.signon_org()
+            for user_id in consumers:
+                try:
+                    groups[user_id] = frozenset(str(g["id"]) for g in api.user_groups(user_id))
+                except OktaNotFound:
+                    groups[user_id] = None
+    except OktaError as exc:
+        return [_read_failed(exc, t)]
+    out = []
+    for user_id, names in consumers.items():
+        name = _account_name(names, user_id)
+        member_of = groups[user_id]
+        if member_of is None:
+            gone = Check(
+                NUMBER, name, "fail", f"Okta has no user {user_id}",
+                "the bind account was deleted in Okta, or the stack's outputs are stale",
+                "run `pulumi refresh`, then `pulumi up` to create it again",
+            )  # fmt: skip
+            out.append(gone)
+            continue
+        attempt = Attempt(user_id=user_id, groups=member_of, authtype=LDAP)
+        out.append(_judge(org, attempt, name, t))
+    return out
