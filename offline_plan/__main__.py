@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from components.config import SettingsError
+from components.config import PROJECT_ROOT, SettingsError
 from offline_plan.engine import run_program
 from offline_plan.render import to_json, to_text
-from offline_plan.stack_config import PROJECT_ROOT, StackConfigError, list_stacks, load_stack_config
+from offline_plan.stack_config import StackConfigError, list_stacks, load_stack_config
 
 SNAPSHOT_DIR = PROJECT_ROOT / "stacks" / "plans"
 
 
-def render(stack: str, as_json: bool = False) -> str:
-    plan = run_program(load_stack_config(stack))
+def render(stack: str, as_json: bool = False, root: Path = PROJECT_ROOT) -> str:
+    config = load_stack_config(stack, root)
+    config.settings()  # every problem at once, before the program registers anything
+    plan = run_program(config)
     return to_json(plan) if as_json else to_text(plan)
 
 
@@ -25,21 +28,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--write", action="store_true", help=f"write every stack's snapshot to {SNAPSHOT_DIR.name}/"
     )
+    parser.add_argument("--out", type=Path, help="with --write: another folder for the snapshots")
+    parser.add_argument("--root", type=Path, default=PROJECT_ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:
         if args.write:
-            SNAPSHOT_DIR.mkdir(parents=True, exist_ok=True)
-            for stack in list_stacks():
-                (SNAPSHOT_DIR / f"{stack}.txt").write_text(render(stack))
-                print(f"wrote stacks/plans/{stack}.txt")
+            out = args.out or SNAPSHOT_DIR
+            out.mkdir(parents=True, exist_ok=True)
+            for stack in list_stacks(args.root):
+                (out / f"{stack}.txt").write_text(render(stack, root=args.root))
+                print(f"wrote {out / f'{stack}.txt'}")
             return 0
-        sys.stdout.write(render(args.stack, args.json))
-    except StackConfigError as exc:
+        sys.stdout.write(render(args.stack, args.json, args.root))
+    except (StackConfigError, SettingsError) as exc:  # bad input: one report, one exit code
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # the program's own errors
-        print(f"error: {exc}", file=sys.stderr)
-        # Bad config exits like an unreadable stack file: one report, one exit code.
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2 if isinstance(exc.__cause__, SettingsError) else 1
     return 0
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from components.config import PROVIDER_SECRET_KEYS, project_schema
 from components.query_engine.pg_hba import redact
 from components.secret_text import MASK
 from offline_plan.engine import PlanResult, Registration, is_secret_wrapper
@@ -177,6 +178,18 @@ def _config_text(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _is_secret(plan: PlanResult, key: str) -> bool:
+    """Secret keys show as `[secret]` whether set or not: the plan never tells which are set."""
+    schema = project_schema()
+    name = key.removeprefix(f"{schema.name}:")
+    declared = key.startswith(f"{schema.name}:") and name in schema.keys
+    return (
+        key in plan.stack.secret_keys
+        or key in PROVIDER_SECRET_KEYS
+        or (declared and schema.keys[name].secret)
+    )
+
+
 def to_text(plan: PlanResult) -> str:
     by_urn = {r.urn: r for r in plan.resources}
     mask = Masker(known_secrets(plan))
@@ -184,7 +197,7 @@ def to_text(plan: PlanResult) -> str:
     lines += sign_on_summary(plan)
     lines.append("Config")
     for key in sorted(plan.stack.values):
-        shown = SECRET if key in plan.stack.secret_keys else _config_text(plan.stack.values[key])
+        shown = SECRET if _is_secret(plan, key) else _config_text(plan.stack.values[key])
         lines.append(f"  {key} = {shown}")
     lines += ["", f"Resources ({len(plan.resources)})"]
     for depth, r in _ordered(plan.resources):
@@ -220,8 +233,7 @@ def to_json(plan: PlanResult) -> str:
         "project": plan.stack.project,
         "stack": plan.stack.stack,
         "config": {
-            k: SECRET if k in plan.stack.secret_keys else v
-            for k, v in sorted(plan.stack.values.items())
+            k: SECRET if _is_secret(plan, k) else v for k, v in sorted(plan.stack.values.items())
         },
         "resources": [
             {

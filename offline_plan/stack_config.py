@@ -7,10 +7,10 @@ a credential without a default that is set only at deploy time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from components.config import PROJECT_ROOT, load_schema
+from components.config import PROJECT_ROOT, Problem, Settings, load_schema, load_settings
 from components.config.stack_file import StackFileError, list_stacks, read_stack_file
 
 SECRET_PLACEHOLDER = "offline-plan-secret-placeholder"
@@ -32,6 +32,17 @@ class StackConfig:
     stack: str
     values: dict[str, str]  # "namespace:key" -> text, as the engine passes config
     secret_keys: tuple[str, ...]
+    source: str = ""  # the stack file, relative to the project
+    problems: tuple[Problem, ...] = field(default=(), repr=False)  # seen only in the file
+
+    def settings(self) -> Settings:
+        """The settings the program would load; SettingsError with every problem at once."""
+        return load_settings(
+            self.values,
+            secret_keys=frozenset(self.secret_keys),
+            source=self.source,
+            file_problems=self.problems,
+        )
 
 
 def load_stack_config(stack: str, root: Path = PROJECT_ROOT) -> StackConfig:
@@ -44,6 +55,15 @@ def load_stack_config(stack: str, root: Path = PROJECT_ROOT) -> StackConfig:
         full = schema.full(key)
         if spec.secret and not spec.has_default and full not in values and full not in secrets:
             secrets.append(full)  # a credential: set at deploy time, never committed
-    for full in secrets:
-        values[full] = SECRET_PLACEHOLDER
-    return StackConfig(project=file.project, stack=stack, values=values, secret_keys=tuple(secrets))
+    for full in secrets:  # of the key's type, so the placeholder itself validates
+        declared = schema.keys.get(full.removeprefix(f"{schema.name}:"))
+        kind = declared.type if declared and full.startswith(f"{schema.name}:") else "string"
+        values[full] = {"object": "{}", "array": "[]"}.get(kind, SECRET_PLACEHOLDER)
+    return StackConfig(
+        project=file.project,
+        stack=stack,
+        values=values,
+        secret_keys=tuple(secrets),
+        source=str(file.path),
+        problems=file.problems,
+    )

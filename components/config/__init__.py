@@ -3,6 +3,7 @@ stack's config, reports every problem at once, and gives the components immutabl
 
 from components.config._load import load_settings
 from components.config._problems import Problem, SettingsError
+from components.config._providers import PROVIDER_SECRET_KEYS
 from components.config._rules import OKTA_DOMAIN_KEY, OKTA_ORG_KEY
 from components.config._runtime import current_stack_config, load_current_settings
 from components.config._schema import (
@@ -27,6 +28,7 @@ __all__ = [
     "OKTA_DOMAIN_KEY",
     "OKTA_ORG_KEY",
     "PROJECT_ROOT",
+    "PROVIDER_SECRET_KEYS",
     "BindAccount",
     "BindPolicySettings",
     "Consumer",

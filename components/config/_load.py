@@ -7,16 +7,19 @@ pg_hba.conf. Nothing is registered or called before this has passed.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from components.config._model import ConfigModel
+from components.config._model import ConfigModel, CredentialValueError
 from components.config._problems import Problem, SettingsError
+from components.config._providers import FREE_NAMESPACES, PROVIDER_KEYS, PROVIDER_SECRET_KEYS
 from components.config._rules import (
     OKTA_DOMAIN_KEY,
     OKTA_ORG_KEY,
@@ -35,7 +38,7 @@ from components.config._settings import (
     QueryEngineSettings,
     Settings,
 )
-from components.okta.ldap_interface import OKTA_DOMAINS, okta_ldap_directory
+from components.okta.ldap_interface import OKTA_DOMAINS, LdapDirectory, okta_ldap_directory
 
 _ORG_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 # Config key (alias) -> ConfigModel field name.
@@ -101,20 +104,59 @@ def _okta_org(config: Mapping[str, str]) -> tuple[tuple[str, str] | None, list[P
     return (org, domain), []
 
 
-def _unknown_keys(schema: ProjectSchema, config: Mapping[str, str]) -> list[Problem]:
+def _key_problems(
+    schema: ProjectSchema, config: Mapping[str, str], secret_keys: frozenset[str] | None
+) -> list[Problem]:
+    """Keys nobody reads (typos, removed keys, unknown namespaces), keys encrypted that are not
+    secret, and provider credentials typed in plain."""
+    known = {schema.name: frozenset(schema.keys), **PROVIDER_KEYS}
+    everything = [f"{ns}:{k}" for ns, keys in known.items() for k in sorted(keys)]
     problems = []
     for full_key in sorted(config):
         namespace, _, name = full_key.partition(":")
-        if namespace != schema.name or name in schema.keys:
+        if namespace in FREE_NAMESPACES or name in known.get(namespace, ()):
+            plain = secret_keys is not None and full_key not in secret_keys
+            if plain and full_key in PROVIDER_SECRET_KEYS and config[full_key]:
+                problems.append(
+                    Problem(
+                        full_key,
+                        f"a credential: set it with `pulumi config set --secret {full_key}` "
+                        "(plain config is printed in plans, snapshots and state)",
+                        None,
+                        True,
+                    )
+                )
             continue
-        if name in _REMOVED:
+        if namespace == schema.name and name in _REMOVED:
             problems.append(Problem(full_key, _REMOVED[name]))
             continue
-        close = difflib.get_close_matches(name, list(schema.keys), n=1)
-        hint = (
-            f"did you mean {schema.full(close[0])}?" if close else "see Pulumi.yaml's config block"
+        if namespace in known:
+            close = difflib.get_close_matches(name, sorted(known[namespace]), n=1, cutoff=0.6)
+            close = close or [k for k in known[namespace] if k.lower() == name.lower()]
+            hint = f"did you mean {namespace}:{close[0]}?" if close else "see Pulumi.yaml"
+            problems.append(Problem(full_key, f"unknown key; {hint}"))
+            continue
+        close = difflib.get_close_matches(full_key, everything, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        problems.append(
+            Problem(
+                full_key,
+                f"unknown namespace {namespace!r} (this stack reads "
+                f"{', '.join(sorted(known))}){hint}",
+            )
         )
-        problems.append(Problem(full_key, f"unknown key; {hint}"))
+    for full_key in sorted(secret_keys or ()):
+        namespace, _, name = full_key.partition(":")
+        if namespace == schema.name and name in schema.keys and not schema.keys[name].secret:
+            problems.append(
+                Problem(
+                    full_key,
+                    "is not a secret key: set it without --secret (its value is shown in plans; "
+                    "credentials have keys of their own, see Pulumi.yaml)",
+                    None,
+                    True,
+                )
+            )
     return problems
 
 
@@ -129,13 +171,15 @@ def _parse(
         if raw is None:  # only a key without a default (a credential) can be missing
             values[name] = spec.default_text if spec.has_default else ""
             continue
-        if spec.secret and secret_keys is not None and raw and full not in secret_keys:
+        secret = spec.secret or full in (secret_keys or ())
+        explicit = raw and not (spec.has_default and raw == spec.default_text)
+        if spec.secret and secret_keys is not None and explicit and full not in secret_keys:
             problems.append(
                 Problem(full, "must be encrypted: `pulumi config set --secret`", None, True)
             )
         value, error = _decode(spec, raw)
         if error is not None:
-            problems.append(Problem(full, error, None if spec.secret else raw, spec.secret))
+            problems.append(Problem(full, error, None if secret else raw, secret))
             value = spec.default_text if spec.has_default else ""
             value = _decode(spec, value)[0]
         values[name] = value
@@ -146,7 +190,12 @@ def _parse(
         for err in exc.errors(include_url=False):
             name = str(err["loc"][0]) if err["loc"] else ""
             bad.add(name)
-            secret = schema.keys[name].secret if name in schema.keys else False
+            full = schema.full(name)
+            secret = (
+                (name in schema.keys and schema.keys[name].secret)
+                or full in (secret_keys or ())
+                or isinstance((err.get("ctx") or {}).get("error"), CredentialValueError)
+            )
             message = err["msg"].removeprefix("Value error, ")
             value = None if secret else values.get(name)
             problems.append(Problem(schema.full(name), message, value, secret))
@@ -162,21 +211,48 @@ def _parse(
         return None, problems
 
 
+def _secrets(
+    schema: ProjectSchema, config: Mapping[str, str], secret_keys: frozenset[str] | None
+) -> list[str]:
+    """Every value a report must never show: secure entries, secret keys, URL credentials."""
+    found = []
+    for key, value in config.items():
+        namespace, _, name = key.partition(":")
+        declared = namespace == schema.name and name in schema.keys and schema.keys[name].secret
+        if declared or key in PROVIDER_SECRET_KEYS or key in (secret_keys or ()):
+            found.append(value)
+        if "@" in value:  # user:password@host in a URL, wherever it was typed
+            with contextlib.suppress(ValueError):
+                parts = urlsplit(value.strip())
+                found += [p for p in (parts.password, parts.username) if p]
+    return found
+
+
+def _one_per_key(problems: list[Problem]) -> list[Problem]:
+    """Drop "required" for a key that already has a more specific problem (a value that did
+    not validate is not also missing)."""
+    specific = {p.key for p in problems if not p.message.startswith("required")}
+    return [p for p in problems if not (p.message.startswith("required") and p.key in specific)]
+
+
 def load_settings(
     config: Mapping[str, str],
     *,
     secret_keys: frozenset[str] | None = None,
     source: str = "",
+    file_problems: Sequence[Problem] = (),
 ) -> Settings:
     """Validate a stack config map into Settings; `Pulumi.yaml` supplies every default.
 
     `secret_keys` (when known) are the keys set with `--secret`; `source` names the stack
-    file in the report. Raises SettingsError listing every problem, secret values masked.
+    file in the report, and `file_problems` are what only reading that file showed. Raises
+    SettingsError listing every problem, secret values masked wherever they appear.
     """
     schema = project_schema()
     config = schema.with_defaults(config)
+    secrets = _secrets(schema, config, secret_keys)
     org, problems = _okta_org(config)
-    problems += _unknown_keys(schema, config)
+    problems = [*file_problems, *problems, *_key_problems(schema, config, secret_keys)]
     cfg, parse_problems = _parse(schema, config, secret_keys)
     problems += parse_problems
     accounts: tuple[BindAccount, ...] = ()
@@ -184,7 +260,7 @@ def load_settings(
         accounts, account_problems = bind_accounts(schema, cfg)
         problems += account_problems + sign_on(schema, cfg) + required(schema, cfg)
     if problems or org is None or cfg is None:
-        raise SettingsError(problems, source=source)
+        raise SettingsError(_one_per_key(problems), source=source, secrets=secrets)
     directory = okta_ldap_directory(
         *org,
         transport=cfg.ldap_transport,
@@ -193,7 +269,7 @@ def load_settings(
     )
     problems = pg_hba_problems(schema, directory, accounts, cfg)
     if problems:
-        raise SettingsError(problems, source=source)
+        raise SettingsError(problems, source=source, secrets=secrets)
     return Settings(
         directory=directory,
         bind_accounts=accounts,
@@ -228,6 +304,7 @@ def load_settings(
             repository_username=cfg.helm_repository_username or None,
             repository_password=optional_secret(cfg.helm_repository_password),
             base_values=cfg.helm_values,
+            secret_values=cfg.helm_secret_values,
         ),
         immuta=ImmutaSettings(
             display_name=cfg.immuta_iam_display_name,
@@ -237,4 +314,17 @@ def load_settings(
             profile={"name": "cn", "email": "mail"},
         ),
         password_rotation=cfg.bind_password_rotation,
+        warnings=_warnings(cfg, directory),
     )
+
+
+def _warnings(cfg: ConfigModel, directory: LdapDirectory) -> tuple[str, ...]:
+    standard = {"ldaps": 636, "starttls": 389}
+    other = {"ldaps": "starttls", "starttls": "ldaps"}[directory.transport]
+    if cfg.ldap_port and cfg.ldap_port == standard[other]:
+        return (
+            f"ldapPort {cfg.ldap_port} is the standard port of {other}, but ldapTransport is "
+            f"{directory.transport}: Okta answers {directory.transport} on "
+            f"{standard[directory.transport]}; every login will fail unless a proxy translates",
+        )
+    return ()

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import ssl
 import unicodedata
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
+from croniter import croniter
 from email_validator import EmailNotValidError, validate_email
+from ldap3.core.exceptions import LDAPException
+from ldap3.operation.search import parse_filter
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from components.config._settings import EVERYONE
@@ -25,10 +30,56 @@ OKTA_LOGIN_MAX = 100
 RULE_NAME_MAX = 44  # Okta sign-on rule names
 PASSWORD_MIN, PASSWORD_MAX = 12, 128
 _GROUP_ID_RE = re.compile(r"00g[A-Za-z0-9]{17}")
+# semver.org's regular expression for one version (no ranges, no `v` prefix).
+_SEMVER_RE = re.compile(
+    r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
+)
+_SECRET_HBA_OPTIONS = frozenset({"ldapbindpasswd", "radiussecrets"})
+_CREDENTIAL_KEY_RE = re.compile(r"pass|secret|token|api.?key|private.?key|credential", re.I)
+_REFERENCE_KEY_RE = re.compile(r"^existing|name$|ref$|file$|path$", re.I)
 _DNS_LABEL_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 _HOSTNAME_RE = re.compile(
     r"(?=.{1,253}\Z)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*"
 )
+
+
+class CredentialValueError(ValueError):
+    """A value refused because it holds a credential: the report must not show it."""
+
+
+def url_problem(url: str, where: str) -> None:
+    """Raise when `url` carries credentials or a port out of range (never echoing them)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises on a port out of range)
+    except ValueError:
+        raise ValueError("the port must be a number from 1 to 65535") from None
+    if parts.username is not None or parts.password is not None:
+        raise CredentialValueError(
+            f"must not carry credentials (user:password@ in the URL): {where}"
+        )
+
+
+def credential_paths(value: Any, path: str = "") -> list[str]:
+    """Dotted paths of keys that look like credentials and hold a value (not a reference to a
+    Kubernetes Secret such as `existingSecret` or `secretName`)."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, child in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            name = str(key)
+            looks_secret = _CREDENTIAL_KEY_RE.search(name) and not _REFERENCE_KEY_RE.search(name)
+            scalar = isinstance(child, str | int | float) and not isinstance(child, bool)
+            if looks_secret and scalar and child != "":
+                found.append(here)
+            else:
+                found += credential_paths(child, here)
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            found += credential_paths(child, f"{path}[{i}]")
+    return found
 
 
 def _printable(value: str) -> str:
@@ -112,6 +163,7 @@ class ConfigModel(BaseModel):
     helm_repository_username: str = Field(alias="helmRepositoryUsername")
     helm_repository_password: SecretStr = Field(alias="helmRepositoryPassword")
     helm_values: dict[str, Any] = Field(alias="helmValues")
+    helm_secret_values: dict[str, Any] = Field(alias="helmSecretValues")
     immuta_url: str = Field(alias="immutaUrl")
     immuta_api_key: SecretStr = Field(alias="immutaApiKey")
     immuta_ca_certificate: str = Field(alias="immutaCaCertificate")
@@ -125,22 +177,44 @@ class ConfigModel(BaseModel):
     @field_validator("immuta_url")
     @classmethod
     def _immuta_url(cls, value: str) -> str:
-        if value and not re.fullmatch(r"https://[^/\s?#]+(/[^\s?#]*)?", value):
+        if not value:
+            return value
+        url_problem(value, "the API key goes in immutaApiKey (a secret key)")
+        if not re.fullmatch(r"https://[^/\s?#@]+(/[^\s?#]*)?", value):
             raise ValueError("the https:// address of Immuta (no query or fragment; TLS only)")
         return value.rstrip("/")
 
     @field_validator("immuta_ca_certificate")
     @classmethod
     def _ca(cls, value: str) -> str:
-        if value and "-----BEGIN CERTIFICATE-----" not in value:
-            raise ValueError("PEM text of the CA certificate(s) Immuta's TLS chains to")
+        if not value:
+            return value
+        try:  # parsed by OpenSSL, as the Immuta client will load it
+            ssl.create_default_context().load_verify_locations(cadata=value)
+        except (ssl.SSLError, ValueError):
+            raise ValueError(
+                "PEM text of the CA certificate(s) Immuta's TLS chains to "
+                "(-----BEGIN CERTIFICATE----- ...); this does not parse as one"
+            ) from None
         return value
 
     @field_validator("immuta_sync_cron")
     @classmethod
     def _cron(cls, value: str) -> str:
-        if len(value.split()) != 5:
-            raise ValueError("a five-field cron rule, e.g. '0 */6 * * *'")
+        if len(value.split()) != 5 or not croniter.is_valid(value):
+            raise ValueError(
+                "a five-field cron rule (minute hour day month weekday), e.g. '0 */6 * * *'"
+            )
+        return value
+
+    @field_validator("helm_chart_version")
+    @classmethod
+    def _chart_version(cls, value: str) -> str:
+        if value and not _SEMVER_RE.fullmatch(value):
+            raise ValueError(
+                "one exact chart version (semantic version, e.g. 4.13.5), not a range or a tag: "
+                "a pinned chart changes only in a reviewed pull request"
+            )
         return value
 
     @field_validator("immuta_iam_id")
@@ -177,12 +251,25 @@ class ConfigModel(BaseModel):
     @field_validator("query_engine_search_filter")
     @classmethod
     def _search_filter(cls, value: str) -> str:
+        example = "e.g. (&(uid=$username)(objectClass=person))"
         if value and "$username" not in value:
-            raise ValueError(
-                "an LDAP filter using $username, e.g. (&(uid=$username)(objectClass=person))"
-            )
+            raise ValueError(f"an LDAP filter using $username, {example}")
         if value and carriable_problem(value):
             raise ValueError(f"cannot be written into pg_hba.conf: {carriable_problem(value)}")
+        if value:
+            try:  # PostgreSQL puts the login where $username stands
+                parse_filter(
+                    value.replace("$username", "someone"),
+                    None,
+                    auto_escape=True,
+                    auto_encode=True,
+                    validator=None,
+                    check_names=False,
+                )
+            except LDAPException:
+                raise ValueError(
+                    f"not a valid LDAP filter (RFC 4515: balanced parentheses), {example}"
+                ) from None
         return value
 
     @field_validator("query_engine_extra_pg_hba_rules")
@@ -196,6 +283,13 @@ class ConfigModel(BaseModel):
             if parsed.method == "trust":
                 raise ValueError(
                     f"rule [{i}] uses trust: every client it matches logs in without a password"
+                )
+            secret = [name for name, _, _ in parsed.options if name in _SECRET_HBA_OPTIONS]
+            if secret:
+                raise CredentialValueError(
+                    f"rule [{i}] carries {secret[0]}: plain config lands in the plan, snapshots "
+                    "and state. The stack renders its own LDAP rule with the bind password from "
+                    "a secret key; an extra rule cannot hold a credential"
                 )
         return value
 
@@ -211,15 +305,34 @@ class ConfigModel(BaseModel):
     def _repository(cls, value: str) -> str:
         if not value.startswith(("https://", "oci://")):
             raise ValueError("an https:// or oci:// chart repository (plain http is refused)")
+        url_problem(value, "use helmRepositoryUsername and helmRepositoryPassword (a secret key)")
+        return value
+
+    @field_validator("helm_values", "helm_secret_values")
+    @classmethod
+    def _values(cls, value: dict[str, Any]) -> dict[str, Any]:
+        query_engine = value.get("queryEngine", {})
+        if not isinstance(query_engine, dict):
+            raise ValueError(
+                "queryEngine must be a mapping of the chart's Query Engine values "
+                "(e.g. queryEngine: {replicaCount: 1}); this stack adds clientPgHBARules to it"
+            )
+        if "clientPgHBARules" in query_engine:
+            raise ValueError(
+                "queryEngine.clientPgHBARules is built by this stack; "
+                "put your own rules in queryEngineExtraPgHbaRules"
+            )
         return value
 
     @field_validator("helm_values")
     @classmethod
-    def _values(cls, value: dict[str, Any]) -> dict[str, Any]:
-        if "clientPgHBARules" in (value.get("queryEngine") or {}):
-            raise ValueError(
-                "queryEngine.clientPgHBARules is built by this stack; "
-                "put your own rules in queryEngineExtraPgHbaRules"
+    def _plain_values(cls, value: dict[str, Any]) -> dict[str, Any]:
+        found = credential_paths(value)
+        if found:
+            raise CredentialValueError(
+                f"{found[0]} looks like a credential: plain config lands in the plan, snapshots "
+                "and state. Put chart credentials in helmSecretValues "
+                "(`pulumi config set --secret --path`), merged over helmValues"
             )
         return value
 

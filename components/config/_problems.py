@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from components.secret_text import MASK
+from components.secret_text import MASK, scrub
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,14 @@ class Problem:
 class SettingsError(ValueError):
     """Stack config that cannot be deployed; lists every problem found, secrets masked."""
 
-    def __init__(self, problems: Iterable[Problem], *, source: str = "") -> None:
+    def __init__(
+        self, problems: Iterable[Problem], *, source: str = "", secrets: Iterable[str] = ()
+    ) -> None:
         self.problems = tuple(problems)
         self.source = source
         where = f" in {source}" if source else ""
-        lines = "\n".join(f"  - {p}" for p in self.problems)
+        known = sorted(set(secrets), key=len, reverse=True)  # longest first: no partial masks
+        lines = "\n".join(scrub(f"  - {p}", known) for p in self.problems)
         super().__init__(
             f"invalid stack configuration{where} ({len(self.problems)} problem(s)):\n{lines}"
         )

@@ -97,6 +97,7 @@ class QueryEngineSettings:
     repository_username: str | None
     repository_password: SecretStr | None = field(repr=False)
     base_values: Mapping[str, Any]
+    secret_values: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -122,3 +123,4 @@ class Settings:
     query_engine: QueryEngineSettings
     immuta: ImmutaSettings
     password_rotation: str
+    warnings: tuple[str, ...] = ()  # accepted, but worth a second look

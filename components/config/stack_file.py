@@ -1,7 +1,8 @@
 """Read `stacks/Pulumi.<stack>.yaml` the way the Pulumi CLI hands it to the program.
 
 Plain values become text (arrays and objects as JSON); `secure:` values stay encrypted, so
-only their keys are known here. Type checks and every other rule belong to load_settings.
+only their keys are known here. What only the file shows (a YAML boolean where text belongs,
+keys outside `config:`) comes back as problems for the one report load_settings makes.
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.config._schema import PROJECT_ROOT, config_text, load_schema, read_yaml
+from components.config._problems import Problem
+from components.config._providers import PROVIDER_STRING_KEYS
+from components.config._schema import PROJECT_ROOT, config_text, load_schema
+from components.config._yaml import YamlError, load
 
 
 class StackFileError(ValueError):
-    """The stack file is missing or is not a YAML mapping with a `config:` mapping."""
+    """The stack file is missing, is not YAML, or is not a mapping with a `config:` mapping."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,6 +28,7 @@ class StackFile:
     path: Path  # relative to the project root
     values: dict[str, str]  # "namespace:key" -> text, the plain entries
     secure_keys: tuple[str, ...]  # keys whose value is `secure:` (encrypted)
+    problems: tuple[Problem, ...] = ()
 
 
 def list_stacks(root: Path = PROJECT_ROOT) -> list[str]:
@@ -33,6 +38,16 @@ def list_stacks(root: Path = PROJECT_ROOT) -> list[str]:
     )
 
 
+def _yaml_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if value is None:
+        return "empty"
+    return "a list" if isinstance(value, list) else "a mapping"
+
+
 def read_stack_file(stack: str, root: Path = PROJECT_ROOT) -> StackFile:
     """The stack file's entries; keys without a namespace get the project's, as the CLI does."""
     schema = load_schema(root)
@@ -40,20 +55,54 @@ def read_stack_file(stack: str, root: Path = PROJECT_ROOT) -> StackFile:
     shown = path.relative_to(root)
     if not path.exists():
         raise StackFileError(f"no stack file {shown} (stacks: {list_stacks(root)})")
-    document: Any = read_yaml(path) or {}
+    try:
+        document: Any = load(path.read_text(encoding="utf-8")) or {}
+    except (YamlError, UnicodeDecodeError) as exc:
+        raise StackFileError(f"{shown}: {exc}") from None
     if not isinstance(document, dict):
         raise StackFileError(f"{shown}: must be a YAML mapping with a `config:` mapping")
     raw = document.get("config") or {}
     if not isinstance(raw, dict):
-        raise StackFileError(f"{shown}: `config:` must be a mapping of key: value")
+        raise StackFileError(f"{shown}: `config:` must be a mapping of key: value, not a list")
+    problems = [
+        Problem(
+            str(key),
+            "outside `config:`; stack keys go under `config:` (indent them below a `config:` line)"
+            if ":" in str(key)
+            else "not a stack file setting; the CLI reads `config:` (and `secretsprovider`, "
+            "`encryptionsalt`, `encryptedkey`)",
+        )
+        for key in document
+        if key not in ("config", "secretsprovider", "encryptionsalt", "encryptedkey")
+    ]
     values: dict[str, str] = {}
     secure: list[str] = []
     for key, value in raw.items():
         full = str(key) if ":" in str(key) else schema.full(str(key))
         if isinstance(value, dict) and set(value) == {"secure"}:
             secure.append(full)
-        else:
-            values[full] = config_text(value)
+            continue
+        name = full.removeprefix(f"{schema.name}:")
+        spec = schema.keys.get(name) if full.startswith(f"{schema.name}:") else None
+        textual = full in PROVIDER_STRING_KEYS or (spec is not None and spec.type == "string")
+        if value is None:  # `key:` with nothing after it: the CLI passes an empty string
+            value = ""
+        if textual and not isinstance(value, str):
+            problems.append(
+                Problem(
+                    full,
+                    f"must be text, but YAML read {_yaml_type(value)}: quote it "
+                    f'(e.g. {name}: "{config_text(value)}")',
+                    None if spec is not None and spec.secret else config_text(value),
+                    bool(spec and spec.secret),
+                )
+            )
+        values[full] = config_text(value)
     return StackFile(
-        project=schema.name, stack=stack, path=shown, values=values, secure_keys=tuple(secure)
+        project=schema.name,
+        stack=stack,
+        path=shown,
+        values=values,
+        secure_keys=tuple(secure),
+        problems=tuple(problems),
     )

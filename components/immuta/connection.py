@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from components.config import project_schema
 
@@ -22,6 +23,15 @@ class ImmutaConnection:
     api_key: str = field(repr=False)
     ca_pem: str | None = field(default=None, repr=False)  # extra trusted CA(s), PEM
     timeout: float
+
+    def __post_init__(self) -> None:
+        # httpx would send user:password@ as Basic auth, and every error would print it.
+        parts = urlsplit(self.url)
+        if parts.username is not None or parts.password is not None:
+            raise ValueError(
+                f"{URL_KEY} must not carry credentials (user:password@ in the URL); the API key "
+                f"goes in {API_KEY_KEY}"
+            )
 
 
 class ConfigSource(Protocol):

@@ -63,6 +63,8 @@ def cidr_problem(address: str) -> str | None:
     """Why `address` is not a client network PostgreSQL reads as one CIDR column, or None."""
     if "/" not in address:  # without a prefix PostgreSQL reads a netmask column next
         return "write the prefix length, e.g. 10.0.0.0/8 or 192.0.2.7/32"
+    if not address.rpartition("/")[2].isdigit():  # PostgreSQL refuses 10.0.0.0/255.0.0.0
+        return "the prefix length is a number (10.0.0.0/8), not a netmask"
     try:
         ipaddress.ip_network(address, strict=True)
     except ValueError as exc:

@@ -47,9 +47,7 @@ class ImmutaQueryEngine(pulumi.ComponentResource):
         self.role = pulumi.Output.from_input(args.iam_id).apply(query_engine_role)
         repository = k8s.helm.v3.RepositoryOptsArgs(
             repo=qe.repository,
-            username=pulumi.Output.secret(qe.repository_username)
-            if qe.repository_username
-            else None,
+            username=qe.repository_username,  # not a secret: shown like the config key
             password=pulumi.Output.secret(qe.repository_password.get_secret_value())
             if qe.repository_password
             else None,
@@ -61,7 +59,9 @@ class ImmutaQueryEngine(pulumi.ComponentResource):
             version=qe.chart_version,
             namespace=qe.namespace,
             repository_opts=repository,
-            values=self.pg_hba_rules.apply(lambda rules: helm_values(qe.base_values, rules)),
+            values=self.pg_hba_rules.apply(
+                lambda rules: helm_values(qe.base_values, rules, qe.secret_values)
+            ),
             atomic=True,
             cleanup_on_fail=True,
             opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["values"]),

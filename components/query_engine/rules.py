@@ -42,12 +42,24 @@ def query_engine_rules(
     return ours + list(qe.extra_rules)
 
 
-def helm_values(base: Mapping[str, Any], rules: Sequence[str]) -> dict[str, Any]:
-    """The chart's base values with `queryEngine.clientPgHBARules` set to `rules`.
+def _merged(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """`over` deep-merged into a copy of `base` (mappings merge, anything else replaces)."""
+    out = copy.deepcopy(dict(base))
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merged(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
 
-    The chart appends its own catch-all after these lines, so ours match first.
+
+def helm_values(
+    base: Mapping[str, Any], rules: Sequence[str], secret: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The chart's base values, the secret values over them, and `queryEngine.clientPgHBARules`
+    set to `rules`. The chart appends its own catch-all after these lines, so ours match first.
     """
-    values = copy.deepcopy(dict(base))
+    values = _merged(base, secret or {})
     query_engine = dict(values.get("queryEngine") or {})
     query_engine["clientPgHBARules"] = list(rules)
     values["queryEngine"] = query_engine

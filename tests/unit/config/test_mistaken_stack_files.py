@@ -1,0 +1,192 @@
+# ruff: noqa: E501 (one case a line reads best as a table)
+"""Mistaken stack files, each through `python -m offline_plan` as a user would run it.
+
+Every refused file gets one report on stderr that names the file, the key and what is
+allowed, exit code 2, nothing registered, no traceback and no secret; in under 5 s and
+200 MB. Every accepted file renders a plan. The cases are the classes users really hit.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import tracemalloc
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import offline_plan.__main__ as cli
+from components.config import PROJECT_ROOT
+
+CANARY = "CANARY-s3cret-7f3a9"  # in every secret position a case has
+FILE = "stacks/Pulumi.t.yaml"
+P = "okta-ldap-immuta:"
+BASE = {
+    "okta:orgName": "acme",
+    "okta:baseUrl": "okta.com",
+    P + "immutaBindLogin": "svc-immuta-ldap-sync@acme.example",
+    P + "queryEngineBindLogin": "svc-immuta-qe-ldap@acme.example",
+    P + "immutaIamId": "okta",
+    P + "helmChartVersion": '"4.13.5"',
+    P + "immutaUrl": "https://immuta.acme.example",
+}
+
+
+def stack(*extra: str, drop: tuple[str, ...] = (), base: dict[str, str] | None = None) -> str:
+    lines = [f"  {k}: {v}" for k, v in (base or BASE).items() if k not in drop]
+    return "config:\n" + "\n".join([*lines, *(f"  {e}" for e in extra)]) + "\n"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    text: str
+    key: str | None = None  # None: accepted
+    allowed: str = ""
+
+
+def refused(name: str, text: str, key: str, allowed: str) -> Case:
+    return Case(name, text, key, allowed)
+
+
+def accepted(name: str, text: str) -> Case:
+    return Case(name, text)
+
+
+BOMB = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+    f"{n}: &{n} [*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p},*{p}]\n"
+    for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+)
+CASES = [
+    # --- YAML itself ------------------------------------------------------------------------
+    refused("alias bomb in helmValues", stack(f"{P}helmValues: &v\n    " + BOMB.replace("\n", "\n    ").rstrip()), FILE, "expands to more than"),
+    refused("nesting too deep", stack(f"{P}helmValues: " + "{a: " * 40 + "1" + "}" * 40), FILE, "nested deeper than"),
+    refused("a key given twice", stack(f"{P}immutaIamId: other"), FILE, "given twice"),
+    refused("tab indentation", "config:\n\tokta:orgName: acme\n", FILE, "indent with spaces"),
+    refused("not YAML", "config: [\n", FILE, "not valid YAML"),
+    refused("top level is a list", "- okta:orgName: acme\n", FILE, "must be a YAML mapping"),
+    refused("config is a list", "config:\n  - okta:orgName: acme\n", FILE, "not a list"),
+    refused("keys at the top level", "okta:orgName: acme\nokta-ldap-immuta:immutaIamId: okta\n", "okta:orgName", "go under `config:`"),
+    refused("unknown top-level setting", stack() + "confg:\n  x: 1\n", "confg", "not a stack file setting"),
+    # --- YAML 1.1 booleans and numbers where text belongs -------------------------------------
+    accepted("org name no stays text, as the CLI reads it", stack(drop=("okta:orgName",)) + "  okta:orgName: no\n"),
+    refused("org name a YAML boolean", stack(drop=("okta:orgName",)) + "  okta:orgName: false\n", "okta:orgName", "quote it"),
+    refused("chart version a float", stack(f"{P}helmChartVersion: 4.10", drop=(P + "helmChartVersion",)), P + "helmChartVersion", "quote it"),
+    refused("iam id a number", stack(f"{P}immutaIamId: 1234", drop=(P + "immutaIamId",)), P + "immutaIamId", "must be text"),
+    refused("adopt yes", stack(f"{P}immutaIamAdopt: yes"), P + "immutaIamAdopt", "true or false"),
+    refused("deny rule off", stack(f"{P}bindDenyOtherSignIns: off"), P + "bindDenyOtherSignIns", "true or false"),
+    refused("ldapInterfaceRule off", stack(f"{P}mfaPolicyGroups: [Everyone]", f"{P}ldapInterfaceRule: off"), P + "ldapInterfaceRule", "'none', 'requireMfa' or 'passwordOnly'"),
+    refused("port a word", stack(f"{P}ldapPort: six-three-six"), P + "ldapPort", "a whole number"),
+    refused("cidrs not a list", stack(f"{P}queryEngineClientCidrs: 10.0.0.0/8"), P + "queryEngineClientCidrs", "a YAML list"),
+    refused("helmValues a list", stack(f"{P}helmValues: [a, b]"), P + "helmValues", "a YAML mapping"),
+    # --- typos and unknown namespaces ---------------------------------------------------------
+    refused("okta:orgname", stack("okta:orgname: acme"), "okta:orgname", "did you mean okta:orgName"),
+    refused("okta:apitoken", stack(f"okta:apitoken: {CANARY}"), "okta:apitoken", "did you mean okta:apiToken"),
+    refused("typo in the project namespace", stack("okta-ldap-imuta:immutaUrl: https://x.example"), "okta-ldap-imuta:immutaUrl", "did you mean okta-ldap-immuta:immutaUrl"),
+    refused("typo namespace holding an api key", stack(f"okta-ldap-imuta:immutaApiKey: {CANARY}"), "okta-ldap-imuta:immutaApiKey", "unknown namespace"),
+    refused("typo in a project key", stack(f"{P}immutaBindLgin: x@acme.example"), P + "immutaBindLgin", "did you mean"),
+    refused("kubernetes typo", stack("kubernetes:contxt: prod"), "kubernetes:contxt", "did you mean kubernetes:context"),
+    refused("removed key", stack(f"{P}mfaPolicyPriority: 1"), P + "mfaPolicyPriority", "fixed and contiguous"),
+    # --- required keys ------------------------------------------------------------------------
+    refused("org missing", stack(drop=("okta:orgName",)), "okta:orgName", "required"),
+    refused("iam id missing", stack(drop=(P + "immutaIamId",)), P + "immutaIamId", "required"),
+    refused("chart version missing", stack(drop=(P + "helmChartVersion",)), P + "helmChartVersion", "required"),
+    refused("immuta url missing", stack(drop=(P + "immutaUrl",)), P + "immutaUrl", "required"),
+    # --- values -------------------------------------------------------------------------------
+    refused("chart version a range", stack(f"{P}helmChartVersion: ^4.13", drop=(P + "helmChartVersion",)), P + "helmChartVersion", "one exact chart version"),
+    refused("chart version latest", stack(f"{P}helmChartVersion: latest", drop=(P + "helmChartVersion",)), P + "helmChartVersion", "one exact chart version"),
+    refused("chart version >=", stack(f'{P}helmChartVersion: ">=4.0.0"', drop=(P + "helmChartVersion",)), P + "helmChartVersion", "one exact chart version"),
+    refused("cron minute 61", stack(f'{P}immutaSyncCron: "61 * * * *"'), P + "immutaSyncCron", "five-field cron"),
+    refused("cron words", stack(f'{P}immutaSyncCron: "a b c d e"'), P + "immutaSyncCron", "five-field cron"),
+    refused("cron six fields", stack(f'{P}immutaSyncCron: "0 0 */6 * * *"'), P + "immutaSyncCron", "five-field cron"),
+    refused("immuta url port too large", stack(f"{P}immutaUrl: https://immuta.acme.example:70000", drop=(P + "immutaUrl",)), P + "immutaUrl", "1 to 65535"),
+    refused("immuta url plain http", stack(f"{P}immutaUrl: http://immuta.acme.example", drop=(P + "immutaUrl",)), P + "immutaUrl", "TLS only"),
+    refused("unbalanced search filter", stack(f'{P}queryEngineSearchFilter: "(&(uid=$username)(objectClass=person)"'), P + "queryEngineSearchFilter", "not a valid LDAP filter"),
+    refused("search filter without $username", stack(f'{P}queryEngineSearchFilter: "(uid=alice)"'), P + "queryEngineSearchFilter", "$username"),
+    refused("ca that is no certificate", stack(f'{P}immutaCaCertificate: "-----BEGIN CERTIFICATE-----\\nnope\\n-----END CERTIFICATE-----"'), P + "immutaCaCertificate", "does not parse"),
+    refused("ca a path", stack(f"{P}immutaCaCertificate: /etc/ssl/ca.pem"), P + "immutaCaCertificate", "PEM text"),
+    refused("login with a space", stack(f'{P}queryEngineBindLogin: "svc qe@acme.example"', drop=(P + "queryEngineBindLogin",)), P + "queryEngineBindLogin", "e-mail form"),
+    refused("login with a quote", stack(f"{P}queryEngineBindLogin: 'svc\"qe@acme.example'", drop=(P + "queryEngineBindLogin",)), P + "queryEngineBindLogin", "e-mail form"),
+    refused("queryEngine values not a mapping", stack(f"{P}helmValues:\n    queryEngine: enabled"), P + "helmValues", "must be a mapping"),
+    refused("queryEngine values a list", stack(f"{P}helmValues:\n    queryEngine: [ab]"), P + "helmValues", "must be a mapping"),
+    refused("clientPgHBARules set by hand", stack(f"{P}helmValues:\n    queryEngine:\n      clientPgHBARules: []"), P + "helmValues", "built by this stack"),
+    refused("cidr with a netmask", stack(f"{P}queryEngineClientCidrs: [10.0.0.0/255.0.0.0]"), P + "queryEngineClientCidrs", "not a CIDR network"),
+    refused("extra rule trust", stack(f'{P}queryEngineExtraPgHbaRules: ["hostssl immuta all 0.0.0.0/0 trust"]'), P + "queryEngineExtraPgHbaRules", "uses trust"),
+    refused("mfa group not an id", stack(f"{P}mfaPolicyGroups: [data-team]"), P + "mfaPolicyGroups", "not an Okta group id"),
+    refused("org with domain", stack(drop=("okta:orgName",)) + "  okta:orgName: acme.okta.com\n", "okta:orgName", "only the subdomain"),
+    refused("domain unknown", stack(drop=("okta:baseUrl",)) + "  okta:baseUrl: okta.co\n", "okta:baseUrl", "one of okta.com"),
+    # --- secrets in plain ---------------------------------------------------------------------
+    refused("okta api token in plain", stack(f"okta:apiToken: {CANARY}"), "okta:apiToken", "pulumi config set --secret"),
+    refused("okta private key in plain", stack(f'okta:privateKey: "-----BEGIN PRIVATE KEY-----{CANARY}"'), "okta:privateKey", "pulumi config set --secret"),
+    refused("bind password in plain", stack(f"{P}immutaBindPassword: {CANARY}-long"), P + "immutaBindPassword", "must be encrypted"),
+    refused("api key in plain", stack(f"{P}immutaApiKey: {CANARY}"), P + "immutaApiKey", "must be encrypted"),
+    refused("credentials in immutaUrl", stack(f"{P}immutaUrl: https://admin:{CANARY}@immuta.acme.example", drop=(P + "immutaUrl",)), P + "immutaUrl", "must not carry credentials"),
+    refused("credentials in helmRepository", stack(f"{P}helmRepository: https://bot:{CANARY}@charts.acme.example"), P + "helmRepository", "helmRepositoryPassword"),
+    refused("password in helmValues", stack(f"{P}helmValues:\n    global:\n      imagePullPassword: {CANARY}"), P + "helmValues", "helmSecretValues"),
+    refused("token in helmValues", stack(f"{P}helmValues:\n    queryEngine:\n      token: {CANARY}"), P + "helmValues", "looks like a credential"),
+    refused("ldapbindpasswd in an extra rule", stack(f'{P}queryEngineExtraPgHbaRules: [\'hostssl immuta all 0.0.0.0/0 ldap ldapserver=x ldapscheme=ldaps ldapbasedn="dc=x" ldapbinddn="cn=y" ldapbindpasswd="{CANARY}"\']'), P + "queryEngineExtraPgHbaRules", "carries ldapbindpasswd"),
+    refused("a secret pasted into the wrong key", stack(f"okta:apiToken: {CANARY}", f"{P}bindRuleName: {CANARY * 3}"), P + "bindRuleName", "at most 44"),
+    refused("a control character in YAML", stack(f"{P}mfaPolicyName: x\u0007"), FILE, "U+0007"),
+    refused("secure value for a key that is not secret", stack(f"{P}immutaIamDisplayName:\n    secure: v1:abc"), P + "immutaIamDisplayName", "not a secret key"),
+    # --- accepted -----------------------------------------------------------------------------
+    accepted("the minimal stack", stack()),
+    accepted("namespace-less key gets the project's", stack("immutaIamDisplayName: Okta via LDAP")),
+    accepted("secure bind password", stack(f"{P}immutaBindPassword:\n    secure: v1:abc")),
+    accepted("secure okta api token", stack("okta:apiToken:\n    secure: v1:abc")),
+    accepted("secure chart credentials", stack(f"{P}helmSecretValues:\n    secure: v1:abc")),
+    accepted("references to kubernetes secrets in helmValues", stack(f"{P}helmValues:\n    global:\n      existingSecret: immuta-pull\n      imagePullSecretName: pull")),
+    accepted("exact pre-release chart version", stack(f'{P}helmChartVersion: "4.14.0-rc.1"', drop=(P + "helmChartVersion",))),
+    accepted("mfa for Everyone", stack(f"{P}mfaPolicyGroups: [Everyone]")),
+    accepted("a valid search filter", stack(f'{P}queryEngineSearchFilter: "(&(uid=$username)(memberOf=cn=immuta,ou=groups,dc=acme,dc=okta,dc=com))"')),
+    accepted("starttls on 389", stack(f"{P}ldapTransport: starttls")),
+    accepted("quoted true for a boolean", stack(f'{P}immutaIamAdopt: "true"')),
+    accepted("pulumi namespace", stack("pulumi:tags:\n    team: data")),
+]  # fmt: skip
+
+
+def _project(tmp: Path, text: str) -> Path:
+    (tmp / "stacks").mkdir()
+    shutil.copy(PROJECT_ROOT / "Pulumi.yaml", tmp / "Pulumi.yaml")
+    (tmp / FILE).write_text(text)
+    return tmp
+
+
+def test_the_table_holds_at_least_sixty_files() -> None:
+    assert len(CASES) >= 60
+    assert len({c.name for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_a_stack_file(
+    case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: Any
+) -> None:
+    runs: list[object] = []
+    real = cli.run_program
+    monkeypatch.setattr(cli, "run_program", lambda cfg: runs.append(cfg) or real(cfg))
+    root = _project(tmp_path, case.text)
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        code = cli.main(["--stack", "t", "--root", str(root)])
+        seconds = time.monotonic() - started
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    out, err = capsys.readouterr()
+    assert seconds < 5
+    assert peak < 200 * 1024 * 1024
+    assert "Traceback" not in out + err
+    assert CANARY not in out + err
+    assert "s3cret-7f3a9" not in out + err
+    if case.key is None:
+        assert code == 0, err
+        assert out.startswith("# Offline plan of stack 't'")
+        return
+    assert code == 2, out[:300]
+    assert runs == []  # refused before the program ran: nothing registered
+    assert out == ""
+    assert FILE in err
+    assert case.key in err
+    assert case.allowed in err, err
