@@ -110,6 +110,24 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(v)
 
 
+def check_ldap_logins_bounded(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """LDAP rules use StartTLS, so a stalled Okta cannot hold Query Engine logins forever."""
+    if args.resource_type != HELM_RELEASE:
+        return
+    for i, rule in enumerate(pg_hba_rules(args.props)):
+        try:
+            parsed = parse_line(rule)
+        except PgHbaError:
+            continue  # the mandatory rule check reports it
+        if parsed.method == "ldap" and parsed.option("ldapscheme") == "ldaps":
+            report(
+                f"queryEngine.clientPgHBARules[{i}] uses ldapscheme=ldaps: when Okta stalls, "
+                "these logins never end and hold Query Engine connections; use ldaptls=1 "
+                "(ldapTransport: starttls) with LDAPTIMEOUT in the Query Engine's environment",
+                None,
+            )
+
+
 def check_secret_helm_values(args: ResourceValidationArgs, report: ReportViolation) -> None:
     """Helm values that carry ldapbindpasswd are secret."""
     if args.resource_type != HELM_RELEASE:
@@ -285,12 +303,16 @@ def check_roles_once_per_account(args: StackValidationArgs, report: ReportViolat
             )
 
 
-def _resource(name: str, check: Callable[..., None]) -> ResourceValidationPolicy:
+def _resource(
+    name: str,
+    check: Callable[..., None],
+    level: EnforcementLevel = EnforcementLevel.MANDATORY,
+) -> ResourceValidationPolicy:
     return ResourceValidationPolicy(
         name=name,
         description=(check.__doc__ or name).strip(),
         validate=check,
-        enforcement_level=EnforcementLevel.MANDATORY,
+        enforcement_level=level,
     )
 
 
@@ -306,6 +328,11 @@ def _stack(name: str, check: Callable[..., None]) -> StackValidationPolicy:
 POLICIES = [
     _resource("pg-hba-ldap-rules-use-tls", check_pg_hba_rules),
     _resource("helm-values-with-bind-password-are-secret", check_secret_helm_values),
+    _resource(
+        "pg-hba-ldap-logins-end-when-okta-stalls",
+        check_ldap_logins_bounded,
+        EnforcementLevel.ADVISORY,
+    ),
     _resource("bind-accounts-read-only-admin", check_read_only_admin),
     _resource("immuta-iam-uses-ldaps", check_immuta_iam_ssl),
     _stack("bind-account-policy-first-and-only-for-bind-accounts", check_bind_account_policy),

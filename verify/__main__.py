@@ -152,6 +152,8 @@ def render(checks: list[Check]) -> str:
             lines.append(f"       likely cause: {c.cause}")
         if c.fix:
             lines.append(f"       fix: {c.fix}")
+        if c.warning:
+            lines.append(f"       warning: {c.warning}")
     ok = passed(checks)
     ran = sum(c.status != "skip" for c in checks)
     good = sum(c.status == "pass" for c in checks)

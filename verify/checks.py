@@ -24,6 +24,12 @@ from components.secret_text import scrub
 from verify.diagnosis import Diagnosis, diagnose_bind, diagnose_connect, diagnose_search
 
 Status = Literal["pass", "fail", "skip"]
+LDAP_REFUSED = "PostgreSQL's LDAP search+bind refused the login"
+LDAPS_STALL_WARNING = (
+    "ldapTransport is ldaps: when Okta stalls, PostgreSQL's LDAPS logins never end (no timeout "
+    "applies) and hold Query Engine connections until it recovers; use starttls with LDAPTIMEOUT "
+    "in the Query Engine's environment (README: When Okta stalls)"
+)
 # RFC 4511 ExtendedRequest for StartTLS (OID 1.3.6.1.4.1.1466.20037), message id 1.
 STARTTLS_REQUEST = b"\x30\x1d\x02\x01\x01\x77\x18\x80\x16" + b"1.3.6.1.4.1.1466.20037"
 
@@ -36,6 +42,7 @@ class Check:
     detail: str
     cause: str | None = None
     fix: str | None = None
+    warning: str | None = None  # passed, but worth acting on
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -174,11 +181,16 @@ def check_immuta(t: Target) -> Check:
         return Check(5, name, "skip", "no Immuta URL and API key (immutaUrl, IMMUTA_API_KEY)")
     try:
         with ImmutaClient(t.immuta) as client:
-            ids = [str(i.get("id")) for i in client.list_iams()]
+            iams = client.list_iams()
     except ImmutaError as exc:
         return Check(5, name, "fail", "cannot list Immuta's IAMs", str(exc), "see the cause")
+    ids = [str(i.get("id")) for i in iams]
     if t.iam_id in ids:
-        return Check(5, name, "pass", f"GET /bim/iam lists {t.iam_id!r}")
+        ours = next(i for i in iams if str(i.get("id")) == t.iam_id)
+        # Immuta documents no sync status here; when an answer carries one, show it.
+        synced = [f"{k} {v}" for k, v in sorted(ours.items()) if "sync" in k.lower() and v]
+        also = f"; {', '.join(synced)}" if synced else ""
+        return Check(5, name, "pass", f"GET /bim/iam lists {t.iam_id!r}{also}")
     return Check(
         5,
         name,
@@ -207,7 +219,7 @@ def check_query_engine(t: Target) -> Check:
             )
         elif "authentication failed" in text:
             cause, fix = (
-                "PostgreSQL's LDAP search+bind refused the login",
+                LDAP_REFUSED,
                 "PostgreSQL's log names the failing step; checks 2-4 above test the same path",
             )
         else:
@@ -220,6 +232,8 @@ def run_checks(t: Target) -> list[Check]:
     """Every check in order; a check whose prerequisite failed is skipped, not run."""
     checks: list[Check] = []
     tls, reachable = check_tls(t)
+    if t.transport == "ldaps":
+        tls.warning = LDAPS_STALL_WARNING
     checks.append(tls)
     query_engine_conn: ldap3.Connection | None = None
     for account in t.accounts:
@@ -269,6 +283,13 @@ def _probe_bind(t: Target, probe_dn: str | None) -> Check:
     conn, why = bind(t, probe_dn, t.probe_password)
     if conn is None:
         assert why is not None
+        if "invalid credentials" in why.cause:  # the probe's own password, not an account's
+            return Check(
+                4, name, "fail", "bind refused",
+                "Okta refused the probe user's password (or MFA applies to the probe user)",
+                "check the password you gave for the probe login (VERIFY_PROBE_PASSWORD or "
+                "--prompt); with MFA on LDAP logins, append a one-time code: password,123456",
+            )  # fmt: skip
         return Check(4, name, "fail", "bind refused", why.cause, why.fix)
     conn.unbind()
     return Check(4, name, "pass", f"bound as {probe_dn}")
@@ -280,7 +301,19 @@ def _query_engine_login(t: Target, checks: list[Check]) -> Check:
         return Check(6, name, "skip", "give --query-engine-host and a probe login and password")
     if any(c.number in (3, 4) and c.status != "pass" for c in checks):
         return Check(6, name, "skip", "needs checks 3 and 4 (PostgreSQL does the same search+bind)")
-    return check_query_engine(t)
+    check = check_query_engine(t)
+    if check.status == "fail" and check.cause == LDAP_REFUSED:
+        # Checks 1-4 did the same search+bind with the stack's outputs, and they passed.
+        return dataclasses.replace(
+            check,
+            cause="the same search+bind passed above with the stack's outputs, so the rule the "
+            "Query Engine runs differs from them: a rollout that has not finished, a stale "
+            "release, or a hand-edited pg_hba.conf",
+            fix="compare the release's values with `pulumi stack output pgHbaRules "
+            "--show-secrets`, wait for the Query Engine pods to roll out (kubectl rollout "
+            "status), and run `pulumi up` if the release is behind",
+        )
+    return check
 
 
 def scrubbed(check: Check, secrets: list[str]) -> Check:

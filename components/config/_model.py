@@ -18,7 +18,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, fi
 from components.config._settings import EVERYONE
 from components.immuta.iam_document import IAM_ID_RULE, ROLE_SUFFIX, is_iam_id
 from components.okta.ldap_interface import Transport
+from components.query_engine.hba_policy import extra_rule_problems
 from components.query_engine.pg_hba import (
+    YAML_LINE_BREAKS,
     PgHbaError,
     carriable_problem,
     cidr_problem,
@@ -113,6 +115,10 @@ def _password(value: SecretStr) -> SecretStr:
         )
     if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in plain):
         raise ValueError("a bind password must not contain control characters")
+    if any(ch in YAML_LINE_BREAKS for ch in plain):
+        raise ValueError(
+            "a bind password must not contain U+0085, U+2028 or U+2029 (YAML line breaks)"
+        )
     return value
 
 
@@ -278,19 +284,18 @@ class ConfigModel(BaseModel):
         for i, rule in enumerate(value):
             try:
                 parsed = parse_line(rule)
-            except PgHbaError as exc:
-                raise ValueError(f"rule [{i}] does not parse as one pg_hba line: {exc}") from None
-            if parsed.method == "trust":
-                raise ValueError(
-                    f"rule [{i}] uses trust: every client it matches logs in without a password"
-                )
-            secret = [name for name, _, _ in parsed.options if name in _SECRET_HBA_OPTIONS]
+            except PgHbaError:
+                parsed = None
+            secret = [n for n, _, _ in (parsed.options if parsed else ()) if n in _SECRET_HBA_OPTIONS]
             if secret:
                 raise CredentialValueError(
                     f"rule [{i}] carries {secret[0]}: plain config lands in the plan, snapshots "
                     "and state. The stack renders its own LDAP rule with the bind password from "
                     "a secret key; an extra rule cannot hold a credential"
                 )
+            problems = extra_rule_problems(i, rule)  # PostgreSQL 15's grammar, then our policy
+            if problems:
+                raise ValueError("; ".join(problems))
         return value
 
     @field_validator("helm_namespace", "helm_release_name")
@@ -341,13 +346,15 @@ class ConfigModel(BaseModel):
     def _host(cls, value: str) -> str:
         if not value:
             return value
-        if "://" in value or ":" in value.replace("::", ""):
-            raise ValueError("a bare host name or IP address (no scheme, no port: use ldapPort)")
         try:
-            ipaddress.ip_address(value)
+            ipaddress.ip_address(value)  # IPv6 addresses hold colons: not a port
+            return value
         except ValueError:
-            if not _HOSTNAME_RE.fullmatch(value):
-                raise ValueError("a valid DNS host name or IP address") from None
+            pass
+        if "://" in value or ":" in value:
+            raise ValueError("a bare host name or IP address (no scheme, no port: use ldapPort)")
+        if not _HOSTNAME_RE.fullmatch(value):
+            raise ValueError("a valid DNS host name or IP address")
         return value
 
     @field_validator("ldap_port")

@@ -352,6 +352,12 @@ class ImmutaClient:
         self._modify(drop, f"delete IAM {iam_id!r}", ())
         return bool(removed)
 
+    def start_sync(self, iam_id: str) -> None:
+        """Start one LDAP sync of the saved IAM (documented `POST /iam/{id}/sync`): it creates
+        the Query Engine accounts of new directory users without waiting for the cron."""
+        response = self._call("POST", sync_path(iam_id), json={"userId": "*"})
+        self._json(response, f"start a sync of IAM {iam_id!r}")
+
     def test_iam(self, entry: dict[str, Any]) -> None:
         """Immuta's dry-run sync of `entry` (nothing saved); ImmutaRejected when it fails."""
         iam_id = str(entry["id"])

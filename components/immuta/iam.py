@@ -27,7 +27,7 @@ class LdapIamResource(pulumi.dynamic.Resource):
         super().__init__(
             ImmutaIamProvider(),
             name,
-            {**props, "bindPasswordDigest": None, "queryEngineRole": None},
+            {**props, "bindPasswordDigest": None, "queryEngineRole": None, "syncStarted": None},
             pulumi.ResourceOptions.merge(opts, secret_outs),
         )
 

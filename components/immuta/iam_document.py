@@ -34,6 +34,17 @@ FIELDS = (
     "pageSize",
     "supportedActions",
 )
+# What Immuta binds and searches with: a change of any of these starts one sync.
+CONNECTION_FIELDS = (
+    "host",
+    "port",
+    "useSsl",
+    "userSearchBase",
+    "userIdAttribute",
+    "groupSearchBase",
+    "groupSearchFilter",
+    "bindDn",
+)
 SUPPORTED_ACTIONS = ["linkPostgresAccount", "ldapSync", "syncGroups"]
 OKTA_PAGE_SIZE = 1000  # Okta's LDAP Interface returns at most 1,000 entries a page
 CONNECT_TIMEOUT_MS = 10_000

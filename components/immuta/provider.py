@@ -30,6 +30,7 @@ from pulumi.dynamic import (
 from pulumi.runtime.rpc import UNKNOWN  # an input not known until apply
 
 from components.immuta.iam_document import (
+    CONNECTION_FIELDS,
     FIELDS,
     IAM_ID_RULE,
     iam_entry,
@@ -121,29 +122,44 @@ class ImmutaIamProvider(ResourceProvider):
         )
 
     def _save(
-        self, props: dict[str, Any], *, create_only: bool, salt: str | None
+        self, props: dict[str, Any], *, create_only: bool, salt: str | None, sync: bool
     ) -> dict[str, Any]:
+        """Save the IAM; with `sync`, start one LDAP sync after it (best effort: a sync that
+        does not start leaves the saved IAM to the next cron run, and says so in outputs)."""
+        from components.immuta.client import ImmutaError
+
         entry = iam_entry(props)
+        started = False
         with self._client() as client:
             test = (lambda: client.test_iam(entry)) if props.get("testBeforeSave") else None
             client.upsert_iam(entry, create_only=create_only, before_write=test)
+            if sync:
+                try:
+                    client.start_sync(str(entry["id"]))
+                    started = True
+                except ImmutaError:
+                    started = False
         digest = password_digest(str(props["bindPassword"]), salt or secrets.token_hex(16))
         return {
             **outputs_of(entry, digest),
             "adopt": props.get("adopt"),
             "testBeforeSave": props.get("testBeforeSave"),
+            "syncStarted": started,
         }
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Refuses an existing IAM with this id unless `adopt` says to take it over."""
-        outs = self._save(props, create_only=not props.get("adopt"), salt=None)
+        outs = self._save(props, create_only=not props.get("adopt"), salt=None, sync=True)
         return CreateResult(id_=str(props["iamId"]), outs=outs)
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Returns the full outputs, or the state would lose them."""
         digest = olds.get("bindPasswordDigest") or ""
         salt = digest.split("$")[1] if digest.count("$") == 2 else None
-        return UpdateResult(outs=self._save(news, create_only=False, salt=salt))
+        reconnect = any(olds.get(k) != news.get(k) for k in CONNECTION_FIELDS) or not (
+            same_password(str(news.get("bindPassword")), digest)
+        )
+        return UpdateResult(outs=self._save(news, create_only=False, salt=salt, sync=reconnect))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Refresh: the live entry field by field; a vanished IAM is reported gone."""
@@ -163,6 +179,7 @@ class ImmutaIamProvider(ResourceProvider):
             **outputs_of(live, digest),
             "adopt": props.get("adopt"),
             "testBeforeSave": props.get("testBeforeSave"),
+            "syncStarted": props.get("syncStarted"),
         }
         return ReadResult(id_, outs)
 

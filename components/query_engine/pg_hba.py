@@ -28,6 +28,7 @@ RESERVED_DATABASES = frozenset({"all", "sameuser", "samerole", "samegroup", "rep
 # than 10,238 bytes is "authentication file token too long" and the rule is skipped.
 MAX_TOKEN_BYTES = 10_238
 SECRET_OPTIONS = frozenset({"ldapbindpasswd"})
+YAML_LINE_BREAKS = "\u0085\u2028\u2029"  # NEL, LINE SEPARATOR, PARAGRAPH SEPARATOR
 
 
 class PgHbaError(ValueError):
@@ -43,6 +44,9 @@ def carriable_problem(value: str) -> str | None:
             return f"must not contain {name} (it would end the rule and start another)"
     if "\r" in value:  # PostgreSQL 15 keeps it inside quotes, but YAML turns it into a newline
         return "must not contain a carriage return (a YAML line break on its way through Helm)"
+    for ch in YAML_LINE_BREAKS:
+        if ch in value:  # YAML 1.1 (the Helm chart's) reads these as line breaks too
+            return f"must not contain U+{ord(ch):04X} (a YAML line break on its way through Helm)"
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -172,7 +176,7 @@ class HbaLine:
         return values[-1] if values else None
 
 
-def _tokens(line: str) -> list[list[Token]]:
+def tokens(line: str) -> list[list[Token]]:
     """Fields of tokens; commas join tokens into one field, blanks separate fields."""
     fields: list[list[Token]] = []
     i, n = 0, len(line)
@@ -222,7 +226,7 @@ def parse_line(line: str) -> HbaLine:
         raise PgHbaError("a pg_hba.conf rule is one line: no CR, LF or NUL")
     if line.rstrip(" \t").endswith("\\"):
         raise PgHbaError("a trailing backslash would join the next line to this rule")
-    fields = _tokens(line)
+    fields = tokens(line)
     if len(fields) < 5:
         raise PgHbaError("expected: type database user address method [options]")
     conn, dbs, users, address, method, *rest = fields

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.directory import ALICE, IMMUTA_BIND, QE_BIND, program_plan
+from tests.support.directory import ALICE, IMMUTA_BIND, QE_BIND, program_plan, program_rules
 from tests.support.immuta_emulator import ImmutaEmulator
 from tests.support.servers import Postgres, Slapd, TestCA, free_port
 from tests.support.stacks import unwrap_secrets
@@ -223,3 +223,44 @@ def test_plain_ldap_without_tls_is_refused_by_the_directory(slapd: Slapd, ca: Te
     )
     assert conn.bind() is False  # like Okta: no bind without TLS
     assert conn.result["result"] == 13  # confidentialityRequired
+
+
+def test_a_wrong_probe_password_gets_its_own_fix(
+    run_verify: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VERIFY_PROBE_PASSWORD", "Not-Alices-Passw0rd")
+    code, result, printed = run_verify()
+    check = failing(result)
+    assert (code, check["number"]) == (1, 4)
+    assert "probe user's password" in check["cause"]
+    assert "VERIFY_PROBE_PASSWORD" in check["fix"]
+    assert "bind account" not in check["fix"]  # not the service account's advice
+    assert "Not-Alices-Passw0rd" not in printed
+
+
+def test_a_deployed_rule_that_differs_from_the_outputs_is_named(
+    run_verify: Callable[..., Any], slapd: Slapd, postgres: Postgres
+) -> None:
+    # The cluster still runs an older rule (a rotation whose rollout has not finished).
+    postgres.write_hba(program_rules(slapd, qe_password="Old-Rotated-Away-Pw-1"))
+    postgres.reload()
+    code, result, printed = run_verify()
+    check = failing(result)
+    assert (code, check["number"]) == (1, 6)
+    assert all(s == "pass" for n, s in statuses(result) if n in (2, 3, 4))
+    assert "differs from them" in check["cause"]
+    assert "rollout" in check["fix"]
+    assert "Old-Rotated-Away-Pw-1" not in printed
+
+
+def test_the_last_sync_is_shown_when_immuta_lists_it(
+    run_verify: Callable[..., Any], emulator: ImmutaEmulator
+) -> None:
+    code, result, _ = run_verify()
+    immuta = next(c for c in result["checks"] if c["number"] == 5)
+    assert "lastSync" not in immuta["detail"]  # the documented answer has no sync status
+    emulator.document["plugins"]["okta"]["lastSyncTime"] = "2026-11-28T06:00:00Z"
+    code, result, _ = run_verify()
+    immuta = next(c for c in result["checks"] if c["number"] == 5)
+    assert code == 0
+    assert "lastSyncTime 2026-11-28T06:00:00Z" in immuta["detail"]

@@ -88,8 +88,37 @@ def test_create_saves_only_our_entry(provider: ProviderServer, emulator: ImmutaE
     assert outs["queryEngineRole"] == "okta_user"
     assert "bindPassword" not in outs
     assert outs["bindPasswordDigest"].startswith("scrypt$")
-    assert emulator.count("POST", r"/iam/okta/sync") == 1  # tested before saving
+    assert emulator.count("POST", r"/iam/okta/sync") == 2  # tested before saving, synced after
+    assert emulator.syncs == ["okta"]  # new users can log in to the Query Engine now
+    assert outs["syncStarted"] is True
     no_secret_anywhere(emulator, provider)
+
+
+def test_a_connection_change_starts_one_sync_and_a_rename_none(
+    provider: ProviderServer, emulator: ImmutaEmulator
+) -> None:
+    _, outs = provider.create(desired())
+    emulator.syncs.clear()
+    renamed = provider.update("okta", outs, desired(displayName="Okta (LDAP)"))
+    assert emulator.syncs == []
+    assert renamed["syncStarted"] is False
+    rotated = desired(displayName="Okta (LDAP)", bindPassword="Rotated-Bind-Passw0rd")
+    assert provider.update("okta", renamed, rotated)["syncStarted"] is True
+    moved = desired(displayName="Okta (LDAP)", bindPassword="Rotated-Bind-Passw0rd", port=10636)
+    provider.update("okta", renamed, moved)
+    assert emulator.syncs == ["okta", "okta"]
+
+
+def test_a_sync_that_does_not_start_leaves_the_saved_iam(
+    provider: ProviderServer, emulator: ImmutaEmulator
+) -> None:
+    from tests.support.immuta_emulator import Fault
+
+    emulator.faults.append(Fault("POST", r"/iam/okta/sync", status=500, times=2))
+    _, outs = provider.create(desired(testBeforeSave=False))
+    assert ours(emulator) == [iam_entry(desired(testBeforeSave=False))]
+    assert outs["syncStarted"] is False  # the cron picks it up; the up itself succeeded
+    assert emulator.syncs == []
 
 
 def test_create_refuses_an_existing_iam_unless_adopted(
@@ -181,7 +210,8 @@ def test_failed_dry_run_saves_nothing_and_says_why(
 
 def test_dry_run_can_be_switched_off(provider: ProviderServer, emulator: ImmutaEmulator) -> None:
     provider.create(desired(testBeforeSave=False))
-    assert emulator.count("POST", r"/iam/.*/sync") == 0
+    assert emulator.count("POST", r"/iam/.*/sync") == 1  # only the real sync after saving
+    assert emulator.syncs == ["okta"]
     assert len(ours(emulator)) == 1
 
 

@@ -22,6 +22,7 @@ def program_plan(slapd: Slapd, qe_password: str = QE_BIND.password, **overrides:
         "okta__orgName": ORG,
         "okta__baseUrl": "okta.com",
         "ldapHost": "127.0.0.1",
+        "ldapTransport": "ldaps",  # the LDAPS listener; StartTLS tests pass their own port
         "ldapPort": str(slapd.port),
         "immutaBindLogin": IMMUTA_BIND.login,
         "queryEngineBindLogin": QE_BIND.login,

@@ -86,6 +86,7 @@ class ImmutaEmulator:
     after_get_configuration: Callable[[dict[str, Any]], None] | None = None
     # Dry-run sync: returns an error message for a bad IAM config, None when it works.
     dry_run: Callable[[dict[str, Any]], str | None] = lambda _entry: None
+    syncs: list[str] = field(default_factory=list)  # ids of the IAMs a real sync was started for
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 
@@ -99,6 +100,7 @@ class ImmutaEmulator:
         with self.lock:
             self.document = copy.deepcopy(INITIAL_DOCUMENT)
             self.requests.clear()
+            self.syncs.clear()
             self.faults.clear()
             self.after_get_configuration = None
             self.dry_run = lambda _entry: None
@@ -223,8 +225,13 @@ class ImmutaEmulator:
             return 401, {"message": "Unauthorized"}, {}, None
         if (method, path) == ("GET", "/bim/iam"):
             plugins = self.document.get("plugins", {})
-            listing = [
-                {"id": v.get("id"), "displayName": v.get("displayName"), "type": v.get("type")}
+            listing = [  # an Immuta that reports sync status adds it (not documented)
+                {
+                    "id": v.get("id"),
+                    "displayName": v.get("displayName"),
+                    "type": v.get("type"),
+                    **{k: w for k, w in v.items() if k.startswith("lastSync")},
+                }
                 for v in plugins.values()
             ]
             return 200, listing, {}, None
@@ -246,8 +253,16 @@ class ImmutaEmulator:
                 return 200, copy.deepcopy(body), {}, None
         found = re.fullmatch(r"/iam/([^/]+)/sync", path)
         if method == "POST" and found:
-            if not isinstance(body, dict) or body.get("dryRun") is not True:
-                return 400, {"message": "only dry runs are emulated"}, {}, None
+            if not isinstance(body, dict):
+                return 400, {"message": "the body must be an object"}, {}, None
+            if body.get("dryRun") is not True:  # a real sync of a saved IAM
+                iam_id = found.group(1)
+                with self.lock:
+                    plugins = self.document.get("plugins") or {}
+                    if not any(e.get("id") == iam_id for e in plugins.values()):
+                        return 404, {"message": f"no IAM {iam_id}"}, {}, None
+                    self.syncs.append(iam_id)
+                return 200, {"started": True}, {}, None
             error = self.dry_run(body.get("iamConfig") or {})
             if error:
                 return 400, {"message": error}, {}, None

@@ -13,6 +13,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -194,6 +195,27 @@ access to * by users read by * none
         wait_for_port(self.starttls_port)
         return self
 
+    def stall(self) -> None:
+        """Freeze slapd (SIGSTOP): the kernel still completes TCP handshakes on its ports, but
+        nothing answers, like a hung directory behind a load balancer. Undo with `resume`."""
+        if self.proc is None or self.proc.poll() is not None:
+            raise RuntimeError("slapd is not running")
+        os.kill(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Undo `stall` (SIGCONT); harmless when slapd runs."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGCONT)
+
+    @contextlib.contextmanager
+    def stalled(self) -> Iterator[Slapd]:
+        """slapd frozen inside the block, always resumed after it."""
+        self.stall()
+        try:
+            yield self
+        finally:
+            self.resume()
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -203,6 +225,40 @@ access to * by users read by * none
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+
+
+class SilentListener:
+    """A TCP port on 127.0.0.1 that accepts every connection and never sends a byte: a hung
+    directory or a black-holing load balancer. `close` drops the port and every connection."""
+
+    def __init__(self) -> None:
+        self._server = socket.create_server(("127.0.0.1", 0), backlog=512)
+        self.port = int(self._server.getsockname()[1])
+        self.accepted: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._server.accept()
+            except OSError:
+                return  # closed
+            self.accepted.append(conn)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._server.shutdown(socket.SHUT_RDWR)
+        self._server.close()
+        self._thread.join(5)
+        for conn in self.accepted:
+            conn.close()
+
+    def __enter__(self) -> SilentListener:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 @dataclass(frozen=True)
@@ -242,6 +298,10 @@ class Postgres:
     ca: TestCA
     port: int = field(default_factory=free_port)
     started: bool = False
+    # Extra postgresql.conf settings (e.g. authentication_timeout) and extra environment for the
+    # server (e.g. LDAPTIMEOUT); both empty by default.
+    settings: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def data(self) -> Path:
@@ -270,8 +330,14 @@ class Postgres:
                 f"ssl_key_file = '{self.workdir}/server.key'\n"
                 "log_connections = on\nfsync = off\nshared_buffers = 16MB\n"
             )
+            conf.writelines(f"{name} = '{value}'\n" for name, value in self.settings.items())
         self.write_hba([])
-        env = {**os.environ, "LDAPTLS_CACERT": str(self.ca.cert), "LDAPTLS_REQCERT": "demand"}
+        env = {
+            **os.environ,
+            "LDAPTLS_CACERT": str(self.ca.cert),
+            "LDAPTLS_REQCERT": "demand",
+            **self.env,
+        }
         run(as_user("postgres", [pg_bin("pg_ctl"), "-D", str(self.data), "-l",
                                  str(self.workdir / "postgres.log"), "-w", "-t", "60", "start"]),
             env=env)  # fmt: skip
@@ -329,6 +395,54 @@ class Postgres:
             host="127.0.0.1", port=self.port, user=user, password=password, dbname=dbname,
             sslmode="verify-full", sslrootcert=str(self.ca.cert), connect_timeout=10,
         ).close()  # fmt: skip
+
+    @property
+    def log_file(self) -> Path:
+        return self.workdir / "postgres.log"
+
+    def log_size(self) -> int:
+        """The log's length in bytes now: pass it to `log_text` to read only what follows."""
+        return self.log_file.stat().st_size if self.log_file.exists() else 0
+
+    def log_text(self, since: int = 0) -> str:
+        """The server log (log_connections is on), from byte `since` on."""
+        if not self.log_file.exists():
+            return ""
+        with self.log_file.open("rb") as log:
+            log.seek(since)
+            return log.read().decode(errors="replace")
+
+    def postmaster_pid(self) -> int:
+        return int((self.data / "postmaster.pid").read_text().split("\n", 1)[0])
+
+    def backends(self, phase: str = "authentication") -> list[int]:
+        """PIDs of the postmaster's children whose process title ends with `phase`.
+
+        PostgreSQL 15 lists a backend in pg_stat_activity only once it has authenticated, so
+        a login stuck in authentication (e.g. waiting on LDAP) shows only in its process title,
+        `postgres: <user> <db> <host>(<port>) authentication`."""
+        parent = self.postmaster_pid()
+        found = []
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                title = (
+                    (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                )
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+            if ppid == parent and title.strip().endswith(f" {phase}"):
+                found.append(int(proc.name))
+        return sorted(found)
+
+    def terminate(self, pids: Sequence[int]) -> None:
+        """pg_terminate_backend on each PID (SIGTERM; a backend blocked in a library call
+        may ignore it until that call returns)."""
+        with self.superuser() as conn:
+            for pid in pids:
+                conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
 
     def stop(self) -> None:
         if self.started:

@@ -24,7 +24,7 @@ def test_dev_stack_loads_with_derived_ldap_facts() -> None:
     s = settings_with()
     assert s.directory.root_dn == "dc=acme-dev,dc=oktapreview,dc=com"
     assert s.directory.host == "acme-dev.ldap.oktapreview.com"
-    assert s.directory.port == 636
+    assert s.directory.port == 389  # StartTLS by default: see the README on a stalled Okta
     assert [a.key for a in s.bind_accounts] == ["immuta", "query-engine"]
     assert all(a.password is None for a in s.bind_accounts)  # generated
     assert s.mfa is not None
@@ -153,12 +153,12 @@ BAD_CASES = [
     (
         {"queryEngineExtraPgHbaRules": '["hostssl immuta all 0.0.0.0/0 trust"]'},
         P + "queryEngineExtraPgHbaRules",
-        "uses trust",
+        "trust lets anyone",
     ),
     (
         {"queryEngineExtraPgHbaRules": '["hostssl immuta all 0.0.0.0/0 md5 x=\\"open"]'},
         P + "queryEngineExtraPgHbaRules",
-        "unbalanced quote",
+        "never closed",
     ),
     ({"helmChartVersion": ""}, P + "helmChartVersion", "pin the Immuta chart version"),
     ({"helmRepository": "http://charts.example"}, P + "helmRepository", "plain http is refused"),
@@ -177,6 +177,26 @@ BAD_CASES = [
     ({"immutaSyncCron": "hourly"}, P + "immutaSyncCron", "five-field cron"),
     ({"immutaTimeoutSeconds": "0"}, P + "immutaTimeoutSeconds", "greater than or equal to 1"),
     ({"immutaIamAdopt": "maybe"}, P + "immutaIamAdopt", "true or false"),
+    # a trailing newline (a YAML block scalar) must not slip past `$`
+    ({"queryEngineDatabase": "immuta\n"}, P + "queryEngineDatabase", "plain PostgreSQL database"),
+    ({"immutaIamId": "okta\n"}, P + "immutaIamId", "1-58 letters"),
+    ({"helmNamespace": "immuta\n"}, P + "helmNamespace", "DNS-1123"),
+    ({"ldapHost": "ldap.acme.example\n"}, P + "ldapHost", "valid DNS host name"),
+    (
+        {"mfaPolicyGroups": '["00g1a2b3c4d5e6f7g8h9\\n"]'},
+        P + "mfaPolicyGroups",
+        "not an Okta group",
+    ),
+    ({"okta__orgName": "acme\n"}, "okta:orgName", "subdomain"),
+    ({"helmChartVersion": "4.13.5\n"}, P + "helmChartVersion", "one exact chart version"),
+    (
+        {"queryEngineClientCidrs": '["10.0.0.0/255.0.0.0"]'},
+        P + "queryEngineClientCidrs",
+        "not a netmask",
+    ),
+    ({"immutaBindPassword": "Okta-Bind-Pw\u2028-x"}, P + "immutaBindPassword", "YAML line breaks"),
+    ({"queryEngineBindPassword": "Okta-Bind-Pw\u0085-x"}, P + "queryEngineBindPassword", "control"),
+    ({"ldapHost": "[2001:db8::1]"}, P + "ldapHost", "no port"),
 ]
 
 
@@ -193,6 +213,18 @@ def test_bad_value_names_key_and_what_is_allowed(
     assert matching, f"no problem names {key}: {error}"
     assert any(allowed in str(p) for p in matching), str(error)
     assert key in str(error)
+
+
+@pytest.mark.parametrize("host", ["2001:db8::1", "::1", "127.0.0.1", "ldap.acme.example"])
+def test_ip_addresses_of_either_family_and_host_names_are_hosts(host: str) -> None:
+    assert settings_with(ldapHost=host).directory.host == host
+
+
+def test_render_problems_name_the_key_they_come_from() -> None:
+    long_filter = "(&(uid=$username)(description=" + "x" * 11_000 + "))"
+    error = problems_of(queryEngineSearchFilter=long_filter)
+    assert [p.key for p in error.problems] == [P + "queryEngineSearchFilter"]
+    assert "too long for one pg_hba.conf token" in str(error)
 
 
 def test_non_secret_value_is_quoted_in_the_error() -> None:

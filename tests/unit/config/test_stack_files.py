@@ -72,7 +72,7 @@ def test_loader_applies_defaults_and_masks_secure_values(tmp_path: Path) -> None
     cfg = load_stack_config("t", root)
     assert cfg.values[f"{PROJECT}:ldapPort"] == "10636"
     assert json.loads(cfg.values[f"{PROJECT}:mfaPolicyGroups"]) == ["00gAAAAAAAAAAAAAAAAA"]
-    assert cfg.values[f"{PROJECT}:ldapTransport"] == "ldaps"  # default from Pulumi.yaml
+    assert cfg.values[f"{PROJECT}:ldapTransport"] == "starttls"  # default from Pulumi.yaml
     assert cfg.values[f"{PROJECT}:immutaBindPassword"] == SECRET_PLACEHOLDER
     assert set(cfg.secret_keys) == {f"{PROJECT}:immutaBindPassword", f"{PROJECT}:immutaApiKey"}
 

@@ -24,7 +24,8 @@ def test_iam_binds_with_immutas_account_not_the_query_engines(run_stack: Any) ->
             "immutaBindPassword": SYNC_PW,
             "queryEngineBindPassword": QE_PW,
             "immutaApiKey": API_KEY,
-        }
+        },
+        ldapTransport="ldaps",  # both on the LDAPS port: one port fact for both
     )
     i = plan.only(IAM).inputs
     out = plan.outputs
@@ -79,7 +80,7 @@ def test_adopt_and_dry_run_settings_reach_the_iam(run_stack: Any) -> None:
 
 
 def test_one_set_of_facts_reaches_both_the_iam_and_the_rules(run_stack: Any) -> None:
-    plan = run_stack(queryEngineClientCidrs='["0.0.0.0/0", "::/0"]')
+    plan = run_stack(queryEngineClientCidrs='["0.0.0.0/0", "::/0"]', ldapTransport="ldaps")
     iam = plan.only(IAM).inputs
     rules = [parse_line(r) for r in helm_rules(plan)]
     assert len(rules) == 2

@@ -113,10 +113,20 @@ def test_the_stacks_as_declared_pass_every_policy(
 
 
 def test_every_policy_is_mandatory_and_described() -> None:
-    assert len(POLICIES) == 7
-    assert all(
-        p.enforcement_level == g.EnforcementLevel.MANDATORY and p.description for p in POLICIES
-    )
+    assert len(POLICIES) == 8
+    advisory = {p.name for p in POLICIES if p.enforcement_level == g.EnforcementLevel.ADVISORY}
+    assert advisory == {"pg-hba-ldap-logins-end-when-okta-stalls"}  # a warning, not a block
+    assert all(p.description for p in POLICIES)
+
+
+def test_an_ldaps_rule_gets_the_stall_warning_and_starttls_does_not() -> None:
+    props = {"values": {"queryEngine": {"clientPgHBARules": [GOOD_RULE]}}}
+    found = violations(g.check_ldap_logins_bounded, resource(g.HELM_RELEASE, props))
+    assert len(found) == 1
+    assert "never end" in found[0]
+    starttls = GOOD_RULE.replace('ldapscheme="ldaps"', 'ldaptls="1"').replace("636", "389")
+    props = {"values": {"queryEngine": {"clientPgHBARules": [starttls]}}}
+    assert violations(g.check_ldap_logins_bounded, resource(g.HELM_RELEASE, props)) == []
 
 
 @pytest.mark.parametrize(
