@@ -15,7 +15,7 @@ PY := .venv/bin/python
 # The environment may set PYTHONDONTWRITEBYTECODE; precompile our own packages like uv does
 # for the dependencies, so no run pays for compiling them.
 deps: .venv/.synced
-	@.venv/bin/python -m compileall -q components offline_plan verify policy
+	@.venv/bin/python -m compileall -q components offline_plan verify policy rehearsal
 
 # slapd, ldap-utils and PostgreSQL 15 for the integration tests (apt, no daemons started).
 system-deps:

@@ -12,10 +12,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.immuta_emulator import ImmutaEmulator  # noqa: E402
+from rehearsal.immuta_emulator import ImmutaEmulator  # noqa: E402
+from rehearsal.provider_server import ProviderServer  # noqa: E402
+from rehearsal.servers import TestCA  # noqa: E402
 from tests.support.immuta_iam import desired, provider_config  # noqa: E402
-from tests.support.provider_server import ProviderServer  # noqa: E402
-from tests.support.servers import TestCA  # noqa: E402
 
 GOALS = {"check": 0, "diff": 0, "read (first op)": 2, "create": 3, "update": 3, "delete": 3}
 AUTH = "/bim/apikey/authenticate"

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from components.config import PROJECT_ROOT, SettingsError
-from offline_plan.engine import run_program
 from offline_plan.render import to_json, to_text
-from offline_plan.stack_config import StackConfigError, list_stacks, load_stack_config
+from rehearsal.mock_engine import run_program
+from rehearsal.stack_config import StackConfigError, list_stacks, load_stack_config
 
 SNAPSHOT_DIR = PROJECT_ROOT / "stacks" / "plans"
 

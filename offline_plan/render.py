@@ -10,9 +10,9 @@ from typing import Any
 from components.config import PROVIDER_SECRET_KEYS, project_schema
 from components.query_engine.pg_hba import redact
 from components.secret_text import MASK
-from offline_plan.engine import PlanResult, Registration, is_secret_wrapper
 from offline_plan.sign_on import sign_on_summary
-from offline_plan.stack_config import SECRET_PLACEHOLDER
+from rehearsal.mock_engine import PlanResult, Registration, is_secret_wrapper
+from rehearsal.stack_config import SECRET_PLACEHOLDER
 
 SECRET = MASK
 PROVIDER_BLOB = "<serialized dynamic provider>"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from offline_plan.engine import PlanResult, Registration
+from rehearsal.mock_engine import PlanResult, Registration
 
 USER = "okta:user/user:User"
 GROUP = "okta:group/group:Group"

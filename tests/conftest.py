@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from offline_plan.engine import PlanResult
+from rehearsal.immuta_emulator import ImmutaEmulator
+from rehearsal.mock_engine import PlanResult
+from rehearsal.servers import TestCA
 from tests.support import stacks
-from tests.support.immuta_emulator import ImmutaEmulator
-from tests.support.servers import TestCA
 
 # Property tests: random and remembering failures locally; in CI the same examples every run
 # (derandomized, no example database), so a run is reproducible and never replays a stale one.

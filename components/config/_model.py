@@ -286,7 +286,9 @@ class ConfigModel(BaseModel):
                 parsed = parse_line(rule)
             except PgHbaError:
                 parsed = None
-            secret = [n for n, _, _ in (parsed.options if parsed else ()) if n in _SECRET_HBA_OPTIONS]
+            secret = [
+                n for n, _, _ in (parsed.options if parsed else ()) if n in _SECRET_HBA_OPTIONS
+            ]
             if secret:
                 raise CredentialValueError(
                     f"rule [{i}] carries {secret[0]}: plain config lands in the plan, snapshots "

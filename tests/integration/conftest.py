@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from rehearsal.servers import Postgres, Slapd, TestCA
 from tests.support.directory import (
     ALICE,
     BOB,
@@ -21,7 +22,6 @@ from tests.support.directory import (
     ROLE,
     program_rules,
 )
-from tests.support.servers import Postgres, Slapd, TestCA
 
 STARTUP: dict[str, float] = {}
 

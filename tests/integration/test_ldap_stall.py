@@ -37,8 +37,8 @@ from typing import Literal
 import psycopg
 import pytest
 
+from rehearsal.servers import Postgres, SilentListener, Slapd, TestCA
 from tests.support.directory import ALICE, BOB, IMMUTA_BIND, ORG, QE_BIND, ROLE, program_rules
-from tests.support.servers import Postgres, SilentListener, Slapd, TestCA
 
 LOGINS = 20
 AUTH_TIMEOUT = 4.0  # s, PostgreSQL authentication_timeout on both test clusters

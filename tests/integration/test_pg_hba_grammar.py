@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from components.query_engine.hba_grammar import CONNECTION_TYPES, METHODS, rule_problems
 from components.query_engine.pg_hba import MAX_TOKEN_BYTES, PgHbaError, quote
-from tests.support.servers import HbaRow, Postgres, give_to
+from rehearsal.servers import HbaRow, Postgres, give_to
 
 BATCHES = int(os.environ.get("PG_HBA_GRAMMAR_BATCHES", "100"))
 LINES_PER_BATCH = 12

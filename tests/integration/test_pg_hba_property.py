@@ -19,7 +19,7 @@ from components.query_engine.pg_hba import (
     LdapSearchBindRule,
     PgHbaError,
 )
-from tests.support.servers import HbaRow, Postgres
+from rehearsal.servers import HbaRow, Postgres
 
 EXAMPLES = int(os.environ.get("PG_HBA_EXAMPLES", "500"))  # bench/pg_hba_fuzz.py runs more
 NAME = len("ldapbindpasswd=")

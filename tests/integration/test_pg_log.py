@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+from rehearsal.servers import Postgres, Slapd
 from tests.support.directory import ALICE, QE_BIND, program_rules
-from tests.support.servers import Postgres, Slapd
 
 
 def _failed_login_log(postgres: Postgres, rules: list[str], password: str) -> tuple[int, str]:

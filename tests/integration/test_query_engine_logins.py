@@ -7,8 +7,8 @@ import psycopg
 import pytest
 
 from components.query_engine.pg_hba import LdapSearchBindRule
+from rehearsal.servers import Postgres, Slapd
 from tests.support.directory import ALICE, BOB, CAROL, ORG, QE_BIND, ROLE, program_rules
-from tests.support.servers import Postgres, Slapd
 
 ROOT_DN = f"dc={ORG},dc=okta,dc=com"
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from rehearsal.immuta_emulator import ImmutaEmulator
+from rehearsal.servers import Postgres, Slapd, TestCA, free_port
 from tests.support.directory import ALICE, IMMUTA_BIND, QE_BIND, program_plan, program_rules
-from tests.support.immuta_emulator import ImmutaEmulator
-from tests.support.servers import Postgres, Slapd, TestCA, free_port
 from tests.support.stacks import unwrap_secrets
 from verify.__main__ import main
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.immuta_emulator import ImmutaEmulator
+from rehearsal.immuta_emulator import ImmutaEmulator
+from rehearsal.provider_server import ProviderServer
+from rehearsal.servers import TestCA
 from tests.support.immuta_iam import provider_config
-from tests.support.provider_server import ProviderServer
-from tests.support.servers import TestCA
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,9 @@ import pytest
 from pulumi.runtime.proto import provider_pb2
 
 from components.immuta.iam_document import iam_entry
-from tests.support.immuta_emulator import ImmutaEmulator
+from rehearsal.immuta_emulator import ImmutaEmulator
+from rehearsal.provider_server import ProviderServer
 from tests.support.immuta_iam import BIND_PASSWORD, desired
-from tests.support.provider_server import ProviderServer
 
 
 def ours(emulator: ImmutaEmulator) -> list[dict[str, Any]]:
@@ -112,7 +112,7 @@ def test_a_connection_change_starts_one_sync_and_a_rename_none(
 def test_a_sync_that_does_not_start_leaves_the_saved_iam(
     provider: ProviderServer, emulator: ImmutaEmulator
 ) -> None:
-    from tests.support.immuta_emulator import Fault
+    from rehearsal.immuta_emulator import Fault
 
     emulator.faults.append(Fault("POST", r"/iam/okta/sync", status=500, times=2))
     _, outs = provider.create(desired(testBeforeSave=False))
@@ -232,7 +232,7 @@ FAULTS = [
 def test_create_survives_transient_faults(
     provider: ProviderServer, emulator: ImmutaEmulator, name: str, faults: list[Any]
 ) -> None:
-    from tests.support.immuta_emulator import Fault
+    from rehearsal.immuta_emulator import Fault
 
     before = emulator.others()
     for method, path, kwargs in faults:
@@ -276,7 +276,7 @@ def test_another_writer_between_get_and_put_is_not_overwritten(
 def test_persistent_outage_is_a_clear_error_and_changes_nothing(
     provider: ProviderServer, emulator: ImmutaEmulator
 ) -> None:
-    from tests.support.immuta_emulator import Fault
+    from rehearsal.immuta_emulator import Fault
 
     emulator.faults.append(Fault("PUT", "/configuration", status=503, times=99))
     document = json.dumps(emulator.document, sort_keys=True)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from offline_plan.engine import PlanResult, run_program
-from tests.support.servers import DirectoryUser, Slapd
+from rehearsal.mock_engine import PlanResult, run_program
+from rehearsal.servers import DirectoryUser, Slapd
 from tests.support.stacks import config_for, helm_rules, with_secrets
 
 ORG = "acme"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from components.immuta.iam_document import OKTA_PAGE_SIZE, SUPPORTED_ACTIONS
-from tests.support.immuta_emulator import ImmutaEmulator
-from tests.support.servers import TestCA
+from rehearsal.immuta_emulator import ImmutaEmulator
+from rehearsal.servers import TestCA
 
 BIND_PASSWORD = "Immuta-Bind-Passw0rd-7q"
 TIMEOUT_SECONDS = 2

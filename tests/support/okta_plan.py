@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from components.okta.signon_model import Policy, Rule
-from offline_plan.engine import PlanResult, Registration
+from rehearsal.mock_engine import PlanResult, Registration
 
 SIGNON = "okta:policy/signon:Signon"
 RULE = "okta:policy/ruleSignon:RuleSignon"

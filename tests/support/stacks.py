@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from offline_plan.engine import PlanResult, is_secret_wrapper, run_program
-from offline_plan.stack_config import StackConfig, load_stack_config
+from rehearsal.mock_engine import PlanResult, is_secret_wrapper, run_program
+from rehearsal.stack_config import StackConfig, load_stack_config
 
 P = "okta-ldap-immuta:"
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"

@@ -7,8 +7,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from offline_plan.engine import PlanResult, Registration, is_secret_wrapper
 from offline_plan.render import to_json, to_text
+from rehearsal.mock_engine import PlanResult, Registration, is_secret_wrapper
 
 USER = "okta:user/user:User"
 ROLES = "okta:index/userAdminRoles:UserAdminRoles"
@@ -149,7 +149,7 @@ def test_bad_config_is_a_clean_error_without_secrets(run_stack: Any) -> None:
 
 
 def test_bad_config_registers_nothing(run_stack: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    import offline_plan.engine as engine
+    import rehearsal.mock_engine as engine
 
     seen: list[Registration] = []
     original = engine._RecordingMonitor.__init__

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from offline_plan.engine import PlanResult
+from rehearsal.mock_engine import PlanResult
 from tests.support.stacks import HELM_RELEASE
 
 USER = "okta:user/user:User"

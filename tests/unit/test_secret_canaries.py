@@ -13,8 +13,8 @@ import pytest
 import components.immuta.client as immuta_client
 import offline_plan.__main__ as plan_cli
 from components.okta.management_api import OktaClient
-from offline_plan.engine import run_program
 from offline_plan.render import to_json, to_text
+from rehearsal.mock_engine import run_program
 from tests.support.stacks import P, config_for, with_secrets
 from verify import okta_signon
 from verify.__main__ import main as verify_main

@@ -11,7 +11,7 @@ import yaml
 from components.config import SettingsError, load_settings, project_schema
 from components.config._model import ConfigModel
 from components.config._schema import read_yaml
-from offline_plan.stack_config import (
+from rehearsal.stack_config import (
     SECRET_PLACEHOLDER,
     StackConfigError,
     list_stacks,

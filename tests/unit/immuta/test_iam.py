@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-import offline_plan.engine as engine
+import rehearsal.mock_engine as engine
 from components.query_engine.pg_hba import parse_line
-from offline_plan.engine import is_secret_wrapper
+from rehearsal.mock_engine import is_secret_wrapper
 from tests.support.stacks import helm_rules
 
 IAM = "pulumi-python:dynamic:Resource"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from offline_plan.__main__ import SNAPSHOT_DIR, main, render
-from offline_plan.stack_config import list_stacks
+from rehearsal.stack_config import list_stacks
 
 
 @pytest.mark.parametrize("stack", list_stacks())

@@ -26,7 +26,7 @@ from components.okta.management_api import (
     okta_connection_from_config,
 )
 from components.okta.signon_model import AUTH_TYPES, Attempt, Org, decide
-from tests.support.okta_emulator import OktaEmulator
+from rehearsal.okta_emulator import OktaEmulator
 from tests.support.okta_orgs import (
     EVERYONE,
     USERS,

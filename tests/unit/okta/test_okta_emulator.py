@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 
 from components.okta.signon_model import AUTH_TYPES, Attempt, Org, decide, from_api
-from tests.support.okta_emulator import OktaEmulator
+from rehearsal.okta_emulator import OktaEmulator
 from tests.support.okta_orgs import (
     EVERYONE,
     USERS,

@@ -15,9 +15,9 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
-from offline_plan.engine import PlanResult
 from policy import guardrails as g
 from policy.guardrails import POLICIES
+from rehearsal.mock_engine import PlanResult
 from tests.support.stacks import unwrap_secrets
 
 GOOD_RULE = (

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from components.query_engine.pg_hba import parse_line
-from offline_plan.engine import PlanResult, Registration, is_secret_wrapper
 from offline_plan.render import to_json, to_text
+from rehearsal.mock_engine import PlanResult, Registration, is_secret_wrapper
 from tests.support.stacks import HELM_RELEASE
 
 QE_PASSWORD = "Query-Engine-Bind-Pw-1"

@@ -14,7 +14,7 @@ import pytest
 
 from components.okta.management_api import OktaConnection
 from components.okta.signon_model import DEFAULT_RULE_NAME, Org, Policy, Rule
-from tests.support.okta_emulator import OktaEmulator
+from rehearsal.okta_emulator import OktaEmulator
 from tests.support.okta_orgs import EVERYONE, org_to_api
 from verify.__main__ import main, render
 from verify.checks import Check, Target

@@ -15,7 +15,7 @@ from pulumi.runtime import mocks, rpc, settings
 from pulumi.runtime.stack import Stack, run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from offline_plan.stack_config import PROJECT_ROOT, StackConfig
+from rehearsal.stack_config import PROJECT_ROOT, StackConfig
 
 SECRET_SIG = (rpc._special_sig_key, rpc._special_secret_sig)
 

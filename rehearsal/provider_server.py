@@ -16,15 +16,16 @@ from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 from pulumi.runtime.sync_await import _sync_await
 
+from components.config import project_schema
 from components.immuta.provider import ImmutaIamProvider
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 URN = "urn:pulumi:test::okta-ldap-immuta::pulumi-python:dynamic:Resource::immuta-ldap-iam"
 PROVIDER = serialize_provider(ImmutaIamProvider())
 
 
 def to_struct(props: dict[str, Any]) -> struct_pb2.Struct:
-    return _sync_await(rpc.serialize_properties(props, {}))  # type: ignore[no-any-return]
+    return _sync_await(rpc.serialize_properties(props, {}))
 
 
 def from_struct(struct: struct_pb2.Struct) -> dict[str, Any]:
@@ -45,7 +46,7 @@ class ProviderServer:
 
     def start(self) -> ProviderServer:
         self._log = self.log_path.open("wb")
-        env = {**os.environ, "PULUMI_PROJECT": "okta-ldap-immuta", "PYTHONPATH": str(ROOT)}
+        env = {**os.environ, "PULUMI_PROJECT": project_schema().name, "PYTHONPATH": str(ROOT)}
         self.proc = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.dynamic"],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=self._log,

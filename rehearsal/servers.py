@@ -1,0 +1,194 @@
+"""Real servers for the integration tests: a test CA, slapd laid out like Okta's LDAP Interface,
+and PostgreSQL 15. Each runs on a free loopback port in a temp directory, as its own system user
+when the suite runs as root (PostgreSQL refuses root), and is stopped by its context manager."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rehearsal._process import IS_ROOT, as_user, free_port, give_to, run, wait_for_port
+from rehearsal.postgres import HbaRow, Postgres, pg_bin
+from rehearsal.tls import TestCA
+
+__all__ = [
+    "IS_ROOT",
+    "DirectoryUser",
+    "HbaRow",
+    "Postgres",
+    "SilentListener",
+    "Slapd",
+    "TestCA",
+    "free_port",
+    "pg_bin",
+    "wait_for_port",
+]
+
+
+@dataclass(frozen=True)
+class DirectoryUser:
+    login: str
+    password: str = field(repr=False)
+
+
+@dataclass
+class Slapd:
+    """OpenLDAP with `dc=<org>,dc=okta,dc=com`: users under `ou=users` with `uid` = login, bind
+    accounts also at `uid=<login>,dc=...` (Okta's bind DN form), anonymous bind refused (slapd
+    answers 48 where Okta answers 53),
+    TLS only (LDAPS, TLS 1.2+)."""
+
+    workdir: Path
+    ca: TestCA
+    org: str = "acme"
+    users: tuple[DirectoryUser, ...] = ()
+    bind_accounts: tuple[DirectoryUser, ...] = ()
+    port: int = field(default_factory=free_port)
+    starttls_port: int = field(default_factory=free_port)  # ldap:// where only StartTLS binds
+    cert_names: str = "IP:127.0.0.1,DNS:localhost"
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def root_dn(self) -> str:
+        return f"dc={self.org},dc=okta,dc=com"
+
+    def _ldif(self) -> str:
+        entries = [
+            f"dn: {self.root_dn}\nobjectClass: dcObject\nobjectClass: organization\n"
+            f"dc: {self.org}\no: {self.org}\n",
+            f"dn: ou=users,{self.root_dn}\nobjectClass: organizationalUnit\nou: users\n",
+            f"dn: ou=groups,{self.root_dn}\nobjectClass: organizationalUnit\nou: groups\n",
+        ]
+        everyone = [(f"uid={u.login},ou=users,{self.root_dn}", u) for u in self.users]
+        everyone += [(f"uid={u.login},ou=users,{self.root_dn}", u) for u in self.bind_accounts]
+        everyone += [(f"uid={u.login},{self.root_dn}", u) for u in self.bind_accounts]
+        for dn, user in everyone:
+            entries.append(
+                f"dn: {dn}\nobjectClass: inetOrgPerson\nuid: {user.login}\ncn: {user.login}\n"
+                f"sn: {user.login.split('@')[0]}\nmail: {user.login}\n"
+                f"userPassword: {user.password}\n"
+            )
+        return "\n".join(entries)
+
+    def _config(self, crt: Path, key: Path) -> str:
+        d = self.workdir
+        return f"""
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+pidfile {d}/slapd.pid
+argsfile {d}/slapd.args
+modulepath /usr/lib/ldap
+moduleload back_mdb
+TLSCACertificateFile {self.ca.cert}
+TLSCertificateFile {crt}
+TLSCertificateKeyFile {key}
+TLSProtocolMin 3.3
+disallow bind_anon
+security tls=1
+database mdb
+maxsize 104857600
+suffix "{self.root_dn}"
+rootdn "cn=admin,{self.root_dn}"
+rootpw {secrets.token_hex(16)}
+directory {d}/db
+access to attrs=userPassword by anonymous auth by self read by * none
+access to * by users read by * none
+"""
+
+    def start(self) -> Slapd:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        (self.workdir / "db").mkdir(exist_ok=True)
+        crt, key = self.ca.server_cert(f"slapd-{self.port}", self.cert_names)
+        conf = self.workdir / "slapd.conf"
+        conf.write_text(self._config(crt, key))
+        (self.workdir / "data.ldif").write_text(self._ldif())
+        give_to("openldap", self.workdir, key)
+        run(
+            as_user("openldap", ["slapadd", "-f", str(conf), "-l", str(self.workdir / "data.ldif")])
+        )
+        urls = f"ldaps://127.0.0.1:{self.port}/ ldap://127.0.0.1:{self.starttls_port}/"
+        cmd = ["slapd", "-d", "0", "-f", str(conf), "-h", urls]
+        if IS_ROOT:
+            cmd += ["-u", "openldap", "-g", "openldap"]
+        log = (self.workdir / "slapd.log").open("wb")
+        self.proc = subprocess.Popen(
+            [shutil.which("slapd") or "/usr/sbin/slapd", *cmd[1:]], stdout=log, stderr=log
+        )
+        wait_for_port(self.port)
+        wait_for_port(self.starttls_port)
+        return self
+
+    def stall(self) -> None:
+        """Freeze slapd (SIGSTOP): the kernel still completes TCP handshakes on its ports, but
+        nothing answers, like a hung directory behind a load balancer. Undo with `resume`."""
+        if self.proc is None or self.proc.poll() is not None:
+            raise RuntimeError("slapd is not running")
+        os.kill(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Undo `stall` (SIGCONT); harmless when slapd runs."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGCONT)
+
+    @contextlib.contextmanager
+    def stalled(self) -> Iterator[Slapd]:
+        """slapd frozen inside the block, always resumed after it."""
+        self.stall()
+        try:
+            yield self
+        finally:
+            self.resume()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+class SilentListener:
+    """A TCP port on 127.0.0.1 that accepts every connection and never sends a byte: a hung
+    directory or a black-holing load balancer. `close` drops the port and every connection."""
+
+    def __init__(self) -> None:
+        self._server = socket.create_server(("127.0.0.1", 0), backlog=512)
+        self.port = int(self._server.getsockname()[1])
+        self.accepted: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._server.accept()
+            except OSError:
+                return  # closed
+            self.accepted.append(conn)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._server.shutdown(socket.SHUT_RDWR)
+        self._server.close()
+        self._thread.join(5)
+        for conn in self.accepted:
+            conn.close()
+
+    def __enter__(self) -> SilentListener:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
