@@ -24,6 +24,8 @@ bind_accounts = OktaBindAccounts(
         rotation=settings.password_rotation,
     ),
 )
+# Who binds with which account; the Query Engine has none in simpleBind mode.
+binds = {c: cred for c in Consumer if (cred := bind_accounts.for_consumer(c)) is not None}
 bind_policy = BindAccountPolicy(
     "bind-sign-on",
     BindAccountPolicyArgs(settings=settings.bind_policy, member_user_ids=bind_accounts.user_ids),
@@ -43,7 +45,7 @@ iam = ImmutaLdapIam(
         settings=settings.immuta,
         iam_id=settings.iam_id,
         directory=directory,
-        bind=bind_accounts.for_consumer(Consumer.IMMUTA),
+        bind=binds[Consumer.IMMUTA],
     ),
 )
 query_engine = ImmutaQueryEngine(
@@ -52,7 +54,7 @@ query_engine = ImmutaQueryEngine(
         settings=settings.query_engine,
         directory=directory,
         iam_id=iam.iam_id,  # the role <id>_user follows the IAM resource
-        bind=bind_accounts.for_consumer(Consumer.QUERY_ENGINE),
+        bind=binds.get(Consumer.QUERY_ENGINE),
     ),
 )
 
@@ -61,13 +63,11 @@ pulumi.export(Out.LDAP_PORT, directory.port)
 pulumi.export(Out.LDAP_TRANSPORT, directory.transport)
 pulumi.export(Out.LDAP_USER_BASE_DN, directory.users_base_dn)
 pulumi.export(Out.LDAP_GROUP_BASE_DN, directory.groups_base_dn)
-pulumi.export(Out.BIND_DNS, {c.value: bind_accounts.for_consumer(c).bind_dn for c in Consumer})
-pulumi.export(
-    Out.BIND_ACCOUNT_IDS, {c.value: bind_accounts.for_consumer(c).user_id for c in Consumer}
-)
+pulumi.export(Out.BIND_DNS, {c.value: cred.bind_dn for c, cred in binds.items()})
+pulumi.export(Out.BIND_ACCOUNT_IDS, {c.value: cred.user_id for c, cred in binds.items()})
 pulumi.export(  # secret; `make verify` binds with them
     Out.BIND_PASSWORDS,
-    pulumi.Output.secret({c.value: bind_accounts.for_consumer(c).password for c in Consumer}),
+    pulumi.Output.secret({c.value: cred.password for c, cred in binds.items()}),
 )
 pulumi.export(Out.BIND_GROUP_ID, bind_policy.group_id)
 pulumi.export(Out.BIND_POLICY_ID, bind_policy.policy_id)

@@ -295,6 +295,7 @@ def load_settings(
             client_cidrs=cfg.query_engine_client_cidrs,
             database=cfg.query_engine_database,
             search_filter=cfg.query_engine_search_filter or None,
+            ldap_mode=cfg.query_engine_ldap_mode,
             extra_rules=cfg.query_engine_extra_pg_hba_rules,
             chart=cfg.helm_chart,
             repository=cfg.helm_repository,

@@ -158,6 +158,7 @@ class ConfigModel(BaseModel):
     )
     immuta_iam_id: str = Field(alias="immutaIamId")
     query_engine_client_cidrs: tuple[str, ...] = Field(alias="queryEngineClientCidrs")
+    query_engine_ldap_mode: Literal["searchBind", "simpleBind"] = Field(alias="queryEngineLdapMode")
     query_engine_database: str = Field(alias="queryEngineDatabase")
     query_engine_search_filter: str = Field(alias="queryEngineSearchFilter")
     query_engine_extra_pg_hba_rules: tuple[str, ...] = Field(alias="queryEngineExtraPgHbaRules")

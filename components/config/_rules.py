@@ -4,7 +4,7 @@ the pg_hba rule carries can be written there (each problem named after the key i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from pydantic import SecretStr
 
@@ -41,21 +41,24 @@ def bind_accounts(
     problems: list[Problem] = []
     mode_key = schema.full("bindAccountMode")
 
-    def forbid(unused: Mapping[str, str], mode: str) -> None:
+    def forbid(unused: Mapping[str, str], when: str) -> None:
         for name, value in unused.items():
             if value:
                 secret = schema.keys[name].secret
                 problems.append(
                     Problem(
                         schema.full(name),
-                        f"not used when {mode_key} is {mode!r}; remove it",
+                        f"not used when {when}; remove it",
                         None if secret else value,
                         secret,
                     )
                 )
 
+    if cfg.query_engine_ldap_mode == "simpleBind":
+        accounts, simple_problems = _simple_bind_accounts(schema, cfg, forbid)
+        return accounts, problems + simple_problems
     if cfg.bind_account_mode == "shared":
-        forbid(per_consumer, "shared")
+        forbid(per_consumer, f"{mode_key} is 'shared'")
         if not cfg.shared_bind_login:
             problems.append(
                 Problem(schema.full("sharedBindLogin"), "required when bindAccountMode is 'shared'")
@@ -68,7 +71,7 @@ def bind_accounts(
         )
         return (account,), problems
 
-    forbid(shared, "perConsumer")
+    forbid(shared, f"{mode_key} is 'perConsumer'")
     for name in ("immutaBindLogin", "queryEngineBindLogin"):
         if not per_consumer[name]:
             problems.append(
@@ -100,6 +103,44 @@ def bind_accounts(
         ),
     )
     return accounts, problems
+
+
+def _simple_bind_accounts(
+    schema: ProjectSchema, cfg: ConfigModel, forbid: Callable[[Mapping[str, str], str], None]
+) -> tuple[tuple[BindAccount, ...], list[Problem]]:
+    """simpleBind: the Query Engine binds as each user; only Immuta's sync has an account."""
+    problems: list[Problem] = []
+    mode = f"{schema.full('queryEngineLdapMode')} is 'simpleBind'"
+    if cfg.bind_account_mode == "shared":
+        problems.append(
+            Problem(
+                schema.full("bindAccountMode"),
+                "with queryEngineLdapMode simpleBind the Query Engine needs no bind account, so "
+                "nothing is shared: use perConsumer and set only immutaBindLogin",
+                cfg.bind_account_mode,
+            )
+        )
+    forbid(
+        {
+            "queryEngineBindLogin": cfg.query_engine_bind_login,
+            "queryEngineBindPassword": cfg.query_engine_bind_password.get_secret_value(),
+            "sharedBindLogin": cfg.shared_bind_login,
+            "sharedBindPassword": cfg.shared_bind_password.get_secret_value(),
+            "queryEngineSearchFilter": cfg.query_engine_search_filter,
+        },
+        mode,
+    )
+    if not cfg.immuta_bind_login:
+        problems.append(
+            Problem(schema.full("immutaBindLogin"), "required: Immuta's LDAP sync binds with it")
+        )
+    account = BindAccount(
+        key="immuta",
+        login=cfg.immuta_bind_login,
+        password=optional_secret(cfg.immuta_bind_password),
+        consumers=(Consumer.IMMUTA,),
+    )
+    return (account,), problems
 
 
 def sign_on(schema: ProjectSchema, cfg: ConfigModel) -> list[Problem]:
@@ -160,19 +201,20 @@ def pg_hba_problems(
     cfg: ConfigModel,
 ) -> list[Problem]:
     """Each fact the pg_hba rule carries, checked where it comes from (the key that sets it)."""
-    (qe,) = (a for a in accounts if Consumer.QUERY_ENGINE in a.consumers)
-    login_key = "sharedBindLogin" if qe.key == "shared" else "queryEngineBindLogin"
     host_key = schema.full("ldapHost") if cfg.ldap_host else OKTA_ORG_KEY
     facts = [
         (host_key, "ldapserver", directory.host),
         (OKTA_ORG_KEY, "ldapbasedn", directory.users_base_dn),
-        (schema.full(login_key), "ldapbinddn", directory.bind_dn(qe.login)),
+        (OKTA_ORG_KEY, "ldapsuffix", directory.root_dn),
         (
             schema.full("queryEngineSearchFilter"),
             "ldapsearchfilter",
             cfg.query_engine_search_filter,
         ),
     ]
+    for qe in (a for a in accounts if Consumer.QUERY_ENGINE in a.consumers):
+        login_key = "sharedBindLogin" if qe.key == "shared" else "queryEngineBindLogin"
+        facts.append((schema.full(login_key), "ldapbinddn", directory.bind_dn(qe.login)))
     problems = []
     for key, option, value in facts:
         if not value:

@@ -88,6 +88,7 @@ class QueryEngineSettings:
     client_cidrs: tuple[str, ...]
     database: str
     search_filter: str | None  # None: search by `uid`
+    ldap_mode: Literal["searchBind", "simpleBind"]
     extra_rules: tuple[str, ...]
     chart: str
     repository: str

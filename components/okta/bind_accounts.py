@@ -105,6 +105,6 @@ class OktaBindAccounts(pulumi.ComponentResource):
     def user_ids(self) -> list[pulumi.Output[str]]:
         return [c.user_id for c in self.credentials]
 
-    def for_consumer(self, consumer: Consumer) -> BindCredentials:
-        """The credentials the given consumer binds with."""
-        return next(c for c in self.credentials if consumer in c.account.consumers)
+    def for_consumer(self, consumer: Consumer) -> BindCredentials | None:
+        """The credentials the given consumer binds with (None: it binds with none)."""
+        return next((c for c in self.credentials if consumer in c.account.consumers), None)

@@ -95,6 +95,31 @@ def _bare(kind: str, value: str) -> str:
     return value
 
 
+def _check_common(role: str, address: str, port: int, transport: str, database: str) -> None:
+    if transport not in ("ldaps", "starttls"):
+        raise PgHbaError(f"transport {transport!r}: must be ldaps or starttls")
+    if not 1 <= port <= 65535:
+        raise PgHbaError(f"ldapport {port}: must be 1 to 65535")
+    cidr = cidr_problem(address)
+    if cidr is not None:
+        raise PgHbaError(f"address {address!r}: not a CIDR network ({cidr})")
+    _bare("role", role)
+    problem = database_problem(database)
+    if problem is not None:
+        raise PgHbaError(f"database {database!r}: {problem}")
+
+
+def _render(database: str, role: str, address: str, options: list[tuple[str, str]]) -> str:
+    """Exactly one pg_hba.conf line (no newline); every option value quoted."""
+    opts = " ".join(f"{name}={quote(name, value)}" for name, value in options)
+    return f"hostssl {database} +{role} {address} ldap {opts}"
+
+
+def _tls(transport: Transport) -> tuple[str, str]:
+    """TLS by ldaps or StartTLS, never both (both parse, and then every login fails)."""
+    return ("ldapscheme", "ldaps") if transport == "ldaps" else ("ldaptls", "1")
+
+
 @dataclass(frozen=True)
 class LdapSearchBindRule:
     """One `hostssl` rule: members of `role` log in to `database` by LDAP search+bind."""
@@ -114,21 +139,10 @@ class LdapSearchBindRule:
     def __post_init__(self) -> None:
         if (self.search_attribute is None) == (self.search_filter is None):
             raise PgHbaError("set exactly one of ldapsearchattribute and ldapsearchfilter")
-        if self.transport not in ("ldaps", "starttls"):
-            raise PgHbaError(f"transport {self.transport!r}: must be ldaps or starttls")
-        if not 1 <= self.port <= 65535:
-            raise PgHbaError(f"ldapport {self.port}: must be 1 to 65535")
-        cidr = cidr_problem(self.address)
-        if cidr is not None:
-            raise PgHbaError(f"address {self.address!r}: not a CIDR network ({cidr})")
-        _bare("role", self.role)
-        database = database_problem(self.database)
-        if database is not None:
-            raise PgHbaError(f"database {self.database!r}: {database}")
+        _check_common(self.role, self.address, self.port, self.transport, self.database)
 
     def options(self) -> list[tuple[str, str]]:
-        """The options in the order they are written; TLS by ldaps or StartTLS, never both."""
-        tls = ("ldapscheme", "ldaps") if self.transport == "ldaps" else ("ldaptls", "1")
+        """The options in the order they are written."""
         search = (
             ("ldapsearchattribute", self.search_attribute)
             if self.search_attribute is not None
@@ -137,7 +151,7 @@ class LdapSearchBindRule:
         return [
             ("ldapserver", self.server),
             ("ldapport", str(self.port)),
-            tls,
+            _tls(self.transport),
             ("ldapbasedn", self.base_dn),
             search,
             ("ldapbinddn", self.bind_dn),
@@ -145,9 +159,41 @@ class LdapSearchBindRule:
         ]
 
     def render(self) -> str:
-        """Exactly one pg_hba.conf line (no newline)."""
-        opts = " ".join(f"{name}={quote(name, value)}" for name, value in self.options())
-        return f"hostssl {self.database} +{self.role} {self.address} ldap {opts}"
+        return _render(self.database, self.role, self.address, self.options())
+
+
+@dataclass(frozen=True)
+class LdapSimpleBindRule:
+    """One `hostssl` rule: members of `role` log in by binding as `prefix + user + suffix`.
+
+    No service account and no password in the rule. PostgreSQL does not escape the user name
+    here: the DN is the role name as typed (tests/integration/test_simple_bind.py shows what
+    `+ , = " \\ #` and blanks do).
+    """
+
+    role: str
+    address: str
+    server: str
+    port: int
+    transport: Transport
+    prefix: str  # e.g. uid=
+    suffix: str  # e.g. ,dc=acme,dc=okta,dc=com
+    database: str = "immuta"
+
+    def __post_init__(self) -> None:
+        _check_common(self.role, self.address, self.port, self.transport, self.database)
+
+    def options(self) -> list[tuple[str, str]]:
+        return [
+            ("ldapserver", self.server),
+            ("ldapport", str(self.port)),
+            _tls(self.transport),
+            ("ldapprefix", self.prefix),
+            ("ldapsuffix", self.suffix),
+        ]
+
+    def render(self) -> str:
+        return _render(self.database, self.role, self.address, self.options())
 
 
 # --- parsing: the same line format, as PostgreSQL 15 tokenizes it ------------------------

@@ -22,7 +22,7 @@ class QueryEngineArgs:
     settings: QueryEngineSettings
     directory: LdapDirectory
     iam_id: pulumi.Input[str]
-    bind: BindCredentials
+    bind: BindCredentials | None  # None: simpleBind, no bind account
 
 
 class ImmutaQueryEngine(pulumi.ComponentResource):
@@ -37,12 +37,15 @@ class ImmutaQueryEngine(pulumi.ComponentResource):
         super().__init__("okta-ldap-immuta:immuta:QueryEngine", name, None, opts)
         qe = args.settings
 
+        bind = args.bind
+
         def render(parts: list[Any]) -> list[str]:
             iam_id, password = parts
-            return query_engine_rules(qe, args.directory, iam_id, args.bind.bind_dn, password)
+            dn = bind.bind_dn if bind else None
+            return query_engine_rules(qe, args.directory, iam_id, dn, password)
 
         self.pg_hba_rules = pulumi.Output.secret(
-            pulumi.Output.all(args.iam_id, args.bind.password).apply(render)
+            pulumi.Output.all(args.iam_id, bind.password if bind else None).apply(render)
         )
         self.role = pulumi.Output.from_input(args.iam_id).apply(query_engine_role)
         repository = k8s.helm.v3.RepositoryOptsArgs(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from components.immuta.iam_document import query_engine_role
 from components.okta.ldap_interface import LdapDirectory
-from components.query_engine.pg_hba import LdapSearchBindRule
+from components.query_engine.pg_hba import LdapSearchBindRule, LdapSimpleBindRule
 
 if TYPE_CHECKING:
     from components.config import QueryEngineSettings
@@ -18,10 +18,30 @@ def query_engine_rules(
     qe: QueryEngineSettings,
     directory: LdapDirectory,
     iam_id: str,
-    bind_dn: str,
-    bind_password: str,
+    bind_dn: str | None,
+    bind_password: str | None,
 ) -> list[str]:
-    """Our LDAP search+bind rules, one per client CIDR, then the extra rules from config."""
+    """Our LDAP rules, one per client CIDR, then the extra rules from config. searchBind needs
+    the bind account's DN and password; simpleBind binds as `uid=<login>,<root DN>`, Okta's
+    bind DN form, and needs neither."""
+    if qe.ldap_mode == "simpleBind":
+        prefix, _, suffix = directory.bind_dn("{login}").partition("{login}")
+        simple = [
+            LdapSimpleBindRule(
+                role=query_engine_role(iam_id),
+                address=cidr,
+                server=directory.host,
+                port=directory.port,
+                transport=directory.transport,
+                prefix=prefix,
+                suffix=suffix,
+                database=qe.database,
+            ).render()
+            for cidr in qe.client_cidrs
+        ]
+        return simple + list(qe.extra_rules)
+    if bind_dn is None or bind_password is None:
+        raise ValueError("searchBind needs the Query Engine's bind DN and password")
     search_filter = qe.search_filter
     ours = [
         LdapSearchBindRule(

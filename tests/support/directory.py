@@ -31,6 +31,8 @@ def program_plan(slapd: Slapd, qe_password: str = QE_BIND.password, **overrides:
     }
     cfg = config_for("dev", **{**settings, **overrides})
     passwords = {"queryEngineBindPassword": qe_password, "immutaBindPassword": IMMUTA_BIND.password}
+    if overrides.get("queryEngineLdapMode") == "simpleBind":  # no Query Engine account at all
+        del passwords["queryEngineBindPassword"]
     return run_program(with_secrets(cfg, passwords))
 
 

@@ -262,3 +262,35 @@ def test_every_problem_is_reported_at_once() -> None:
     keys = {p.key for p in error.problems}
     assert {"okta:orgName", P + "ldapPort", P + "mfaPrompt", P + "immutaBindLogin"} <= keys
     assert f"({len(error.problems)} problem(s))" in str(error)
+
+
+def test_simple_bind_has_only_immutas_account() -> None:
+    s = settings_with(queryEngineLdapMode="simpleBind", queryEngineBindLogin="")
+    assert [a.key for a in s.bind_accounts] == ["immuta"]
+    assert s.query_engine.ldap_mode == "simpleBind"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "allowed"),
+    [
+        ({"queryEngineBindLogin": "svc-qe@acme.example"}, P + "queryEngineBindLogin", "simpleBind"),
+        (
+            {"queryEngineSearchFilter": "(&(uid=$username)(objectClass=person))"},
+            P + "queryEngineSearchFilter",
+            "not used when",
+        ),
+        (
+            {"bindAccountMode": "shared", "sharedBindLogin": "s@acme.example",
+             "immutaBindLogin": "", "queryEngineBindLogin": ""},
+            P + "bindAccountMode",
+            "nothing is shared",
+        ),
+    ],
+)  # fmt: skip
+def test_simple_bind_refuses_what_it_does_not_use(
+    overrides: dict[str, str], key: str, allowed: str
+) -> None:
+    error = problems_of(
+        queryEngineLdapMode="simpleBind", **{"queryEngineBindLogin": ""} | overrides
+    )
+    assert any(p.key == key and allowed in str(p) for p in error.problems), str(error)

@@ -94,6 +94,7 @@ def all_violations(resources: list[PolicyResource]) -> list[str]:
     [
         ("dev", {}),
         ("prod", {}),
+        ("staging", {}),  # simpleBind: no Query Engine account
         ("dev", {"ldapInterfaceRule": "passwordOnly", "ldapTransport": "starttls"}),
         (
             "dev",
