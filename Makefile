@@ -70,6 +70,7 @@ bench: deps system-deps
 	-$(PY) bench/plan_overhead.py
 	-$(PY) bench/immuta_requests.py
 	-$(PY) bench/pg_hba_fuzz.py
+	-$(PY) bench/rotation_replay.py
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache tools/node_modules

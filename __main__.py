@@ -21,7 +21,7 @@ bind_accounts = OktaBindAccounts(
     BindAccountsArgs(
         accounts=settings.bind_accounts,
         directory=directory,
-        rotation=settings.password_rotation,
+        rotation=settings.rotation,
     ),
 )
 # Who binds with which account; the Query Engine has none in simpleBind mode.
@@ -65,6 +65,7 @@ pulumi.export(Out.LDAP_USER_BASE_DN, directory.users_base_dn)
 pulumi.export(Out.LDAP_GROUP_BASE_DN, directory.groups_base_dn)
 pulumi.export(Out.BIND_DNS, {c.value: cred.bind_dn for c, cred in binds.items()})
 pulumi.export(Out.BIND_ACCOUNT_IDS, {c.value: cred.user_id for c, cred in binds.items()})
+pulumi.export(Out.BIND_ACTIVE_LOGINS, {c.value: cred.login for c, cred in binds.items()})
 pulumi.export(  # secret; `make verify` binds with them
     Out.BIND_PASSWORDS,
     pulumi.Output.secret({c.value: cred.password for c, cred in binds.items()}),

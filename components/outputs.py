@@ -10,7 +10,8 @@ class StackOutput(StrEnum):
     LDAP_USER_BASE_DN = "ldapUserBaseDn"
     LDAP_GROUP_BASE_DN = "ldapGroupBaseDn"
     BIND_DNS = "bindDns"  # per consumer
-    BIND_ACCOUNT_IDS = "bindAccountIds"  # per consumer
+    BIND_ACCOUNT_IDS = "bindAccountIds"  # per consumer: the active account
+    BIND_ACTIVE_LOGINS = "bindActiveLogins"  # per consumer: A or B with alternating rotation
     BIND_PASSWORDS = "bindPasswords"  # per consumer, secret
     BIND_GROUP_ID = "bindGroupId"
     BIND_POLICY_ID = "bindPolicyId"

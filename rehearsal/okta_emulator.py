@@ -2,8 +2,9 @@
 
 Endpoints (all GET, `Authorization: SSWS <token>`):
   /api/v1/policies?type=OKTA_SIGN_ON   paginated: `limit`, `after` cursor, `Link: <..>; rel="next"`
+  /api/v1/policies?type=PASSWORD       the same (seed PASSWORD policies with `type: PASSWORD`)
   /api/v1/policies/{id}/rules
-  /api/v1/users/{idOrLogin}
+  /api/v1/users/{idOrLogin}            as seeded: `status`, `passwordChanged`, `profile.login`
   /api/v1/users/{id}/groups            paginated like policies
   /api/v1/groups?q=<name prefix>       paginated like policies
 

@@ -3,9 +3,9 @@
 Reads the stack's outputs (`pulumi stack output --json --show-secrets` when the Pulumi CLI is
 on PATH, or --outputs FILE) and config (the stack file, `pulumi config --json --show-secrets`
 or --config FILE; IMMUTA_API_KEY overrides the key; okta:apiToken, else OKTA_API_TOKEN, reads
-Okta's sign-on policies for check 7), then runs each check with a pass/fail
-line and, on failure, the likely cause and the fix. Exit code 0 only when every check that ran
-passed. No secret is printed.
+Okta's sign-on policies for check 7 and the bind accounts' password state for check 8), then
+runs each check with a pass/fail line and, on failure, the likely cause and the fix. Exit code 0
+only when every check that ran passed. No secret is printed.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from components.okta.management_api import (
 from components.outputs import StackOutput as Out
 from verify.checks import BindAccount, Check, Target, passed, run_checks
 from verify.okta_signon import check_okta_signon
+from verify.password_expiry import WARN_DAYS, check_password_expiry
 
 
 class InputError(Exception):
@@ -185,6 +186,13 @@ def parser() -> argparse.ArgumentParser:
         "(http only for 127.0.0.1/localhost, e.g. a local emulator); the API token comes from "
         "okta:apiToken or OKTA_API_TOKEN",
     )
+    p.add_argument(
+        "--password-warn-days",
+        type=int,
+        default=WARN_DAYS,
+        help="check 8 fails when a bind account's Okta password expires within this many days "
+        "(or the password policy's expireWarnDays, when larger)",
+    )
     p.add_argument("--timeout", type=float, default=10.0)
     p.add_argument("--json", action="store_true", help="machine-readable result")
     return p
@@ -192,6 +200,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.password_warn_days < 0:
+        parser().error("--password-warn-days must be 0 or more")
     try:
         target = build_target(
             load_outputs(args.stack, args.outputs), load_config(args.stack, args.config), args
@@ -199,7 +209,11 @@ def main(argv: list[str] | None = None) -> int:
     except (InputError, OSError, ValueError, KeyError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    checks = [*run_checks(target), *check_okta_signon(target)]
+    checks = [
+        *run_checks(target),
+        *check_okta_signon(target),
+        *check_password_expiry(target, warn_days=args.password_warn_days),
+    ]
     if args.json:
         print(
             json.dumps(

@@ -21,6 +21,7 @@ from components.config._settings import (
     MfaPolicySettings,
     OktaEngine,
     QueryEngineSettings,
+    RotationSettings,
     Settings,
 )
 
@@ -39,6 +40,7 @@ __all__ = [
     "Problem",
     "ProjectSchema",
     "QueryEngineSettings",
+    "RotationSettings",
     "Settings",
     "SettingsError",
     "current_stack_config",

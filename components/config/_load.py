@@ -23,6 +23,7 @@ from components.config._providers import FREE_NAMESPACES, PROVIDER_KEYS, PROVIDE
 from components.config._rules import (
     OKTA_DOMAIN_KEY,
     OKTA_ORG_KEY,
+    alternating,
     bind_accounts,
     optional_secret,
     pg_hba_problems,
@@ -36,6 +37,7 @@ from components.config._settings import (
     ImmutaSettings,
     MfaPolicySettings,
     QueryEngineSettings,
+    RotationSettings,
     Settings,
 )
 from components.okta.ldap_interface import OKTA_DOMAINS, LdapDirectory, okta_ldap_directory
@@ -258,6 +260,8 @@ def load_settings(
     accounts: tuple[BindAccount, ...] = ()
     if cfg is not None:
         accounts, account_problems = bind_accounts(schema, cfg)
+        accounts, pair_problems = alternating(schema, cfg, accounts)
+        account_problems += pair_problems
         problems += account_problems + sign_on(schema, cfg) + required(schema, cfg)
     if problems or org is None or cfg is None:
         raise SettingsError(_one_per_key(problems), source=source, secrets=secrets)
@@ -314,7 +318,11 @@ def load_settings(
             sync_cron=cfg.immuta_sync_cron,
             profile={"name": "cn", "email": "mail"},
         ),
-        password_rotation=cfg.bind_password_rotation,
+        rotation=RotationSettings(
+            mode=cfg.bind_account_rotation,
+            trigger=cfg.bind_password_rotation,
+            count=cfg.bind_rotation_count,
+        ),
         warnings=_warnings(cfg, directory),
     )
 

@@ -180,6 +180,8 @@ class ConfigModel(BaseModel):
     immuta_sync_cron: str = Field(alias="immutaSyncCron")
     immuta_timeout_seconds: int = Field(ge=1, le=300, alias="immutaTimeoutSeconds")
     bind_password_rotation: str = Field(max_length=100, alias="bindPasswordRotation")
+    bind_account_rotation: Literal["single", "alternating"] = Field(alias="bindAccountRotation")
+    bind_rotation_count: int = Field(ge=0, le=1_000_000, alias="bindRotationCount")
 
     @field_validator("immuta_url")
     @classmethod

@@ -4,11 +4,12 @@ the pg_hba rule carries can be written there (each problem named after the key i
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 
 from pydantic import SecretStr
 
-from components.config._model import RULE_NAME_MAX, ConfigModel
+from components.config._model import OKTA_LOGIN_MAX, RULE_NAME_MAX, ConfigModel
 from components.config._problems import Problem
 from components.config._schema import ProjectSchema
 from components.config._settings import LDAP_RULE_SUFFIX, BindAccount, Consumer
@@ -141,6 +142,66 @@ def _simple_bind_accounts(
         consumers=(Consumer.IMMUTA,),
     )
     return (account,), problems
+
+
+def alternating(
+    schema: ProjectSchema, cfg: ConfigModel, accounts: tuple[BindAccount, ...]
+) -> tuple[tuple[BindAccount, ...], list[Problem]]:
+    """Alternating rotation: each account becomes a pair; B's login is A's with -b before @."""
+    problems: list[Problem] = []
+    if cfg.bind_account_rotation == "single":
+        if cfg.bind_rotation_count:
+            problems.append(
+                Problem(
+                    schema.full("bindRotationCount"),
+                    "used only with bindAccountRotation alternating; in single mode change "
+                    "bindPasswordRotation to rotate",
+                    cfg.bind_rotation_count,
+                )
+            )
+        return accounts, problems
+    if cfg.bind_password_rotation:
+        problems.append(
+            Problem(
+                schema.full("bindPasswordRotation"),
+                "not used with bindAccountRotation alternating: add one to bindRotationCount",
+                cfg.bind_password_rotation,
+            )
+        )
+    paired = []
+    for account in accounts:
+        key = {"immuta": "immutaBindPassword", "query-engine": "queryEngineBindPassword"}.get(
+            account.key, "sharedBindPassword"
+        )
+        if account.password is not None:
+            problems.append(
+                Problem(
+                    schema.full(key),
+                    "alternating rotation generates both accounts' passwords; remove it",
+                    None,
+                    True,
+                )
+            )
+        local, _, domain = account.login.rpartition("@")
+        alternate = f"{local}-b@{domain}"
+        if len(alternate) > OKTA_LOGIN_MAX:
+            problems.append(
+                Problem(
+                    schema.full("bindAccountRotation"),
+                    f"account B's login {alternate!r} would pass Okta's {OKTA_LOGIN_MAX} "
+                    "characters; shorten the login",
+                )
+            )
+        paired.append(dataclasses.replace(account, alternate_login=alternate, password=None))
+    logins = [x.casefold() for a in paired for x in (a.login, a.alternate_login or "")]
+    if len(set(logins)) != len(logins):
+        problems.append(
+            Problem(
+                schema.full("bindAccountRotation"),
+                "the accounts' B logins (-b before the @) collide with another bind login",
+            )
+        )
+    return tuple(paired), problems
 
 
 def sign_on(schema: ProjectSchema, cfg: ConfigModel) -> list[Problem]:

@@ -1,4 +1,4 @@
-"""Okta's Management API, read-only: what verify needs to decide a bind account's sign-on.
+"""Okta's Management API, read-only: what verify reads of sign-on, passwords and bind accounts.
 
 Only GET requests, ever (the class has no other verb). Documented by Okta:
 - Auth: `Authorization: SSWS <API token>`; a Read-Only Administrator's token can read policies,
@@ -328,6 +328,10 @@ class OktaClient:
     def signon_policies(self) -> list[dict[str, Any]]:
         """GET /api/v1/policies?type=OKTA_SIGN_ON, every page."""
         return list(self._pages("/api/v1/policies", "signon_policies", {"type": "OKTA_SIGN_ON"}))
+
+    def password_policies(self) -> list[dict[str, Any]]:
+        """GET /api/v1/policies?type=PASSWORD, every page."""
+        return list(self._pages("/api/v1/policies", "password_policies", {"type": "PASSWORD"}))
 
     def rules(self, policy_id: str) -> list[dict[str, Any]]:
         """GET /api/v1/policies/{id}/rules, every page."""

@@ -40,3 +40,24 @@ def test_rotation_trigger_renews_only_generated_passwords(run_stack: Any) -> Non
     assert {k: v for k, v in old.inputs.items() if k != "keepers"} == {
         k: v for k, v in new.inputs.items() if k != "keepers"
     }
+
+
+def test_alternating_rotation_switches_consumers_to_the_renewed_account(run_stack: Any) -> None:
+    before = run_stack(bindAccountRotation="alternating", bindRotationCount="0")
+    after = run_stack(bindAccountRotation="alternating", bindRotationCount="1")
+    keepers = {r.name: r.inputs["keepers"] for r in after.of_type(PASSWORD)}
+    old = {r.name: r.inputs["keepers"] for r in before.of_type(PASSWORD)}
+    renewed = {name for name in keepers if keepers[name] != old[name]}
+    assert renewed == {"ldap-bind-immuta-b-password", "ldap-bind-query-engine-b-password"}
+    assert before.outputs["bindActiveLogins"]["queryEngine"] == "svc-immuta-qe-ldap@acme.example"
+    assert after.outputs["bindActiveLogins"]["queryEngine"] == "svc-immuta-qe-ldap-b@acme.example"
+    # The consumers take the password through the renewed user, so Okta has it first.
+    iam = after.only(IAM)
+    assert urn_of(after, "ldap-bind-immuta-b") in iam.property_dependencies["bindPassword"]
+    release = after.only(HELM_RELEASE)
+    assert urn_of(after, "ldap-bind-query-engine-b") in release.property_dependencies["values"]
+    # Switching from single mode keeps account A and its password (same names and keepers).
+    single = run_stack()
+    assert {r.name: r.inputs["keepers"] for r in single.of_type(PASSWORD)} == {
+        k: v for k, v in old.items() if "-b-" not in k
+    }

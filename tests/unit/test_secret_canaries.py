@@ -16,7 +16,7 @@ from components.okta.management_api import OktaClient
 from offline_plan.render import to_json, to_text
 from rehearsal.mock_engine import run_program
 from tests.support.stacks import P, config_for, with_secrets
-from verify import okta_signon
+from verify import okta_signon, password_expiry
 from verify.__main__ import main as verify_main
 
 CANARIES = {  # every secret key of the project, as the CLI hands them decrypted
@@ -111,6 +111,7 @@ def test_verify_failures_show_no_canary(
     # One attempt per request: the retries are tested elsewhere, here they only cost time.
     monkeypatch.setattr(immuta_client, "MAX_ATTEMPTS", 1)
     monkeypatch.setattr(okta_signon, "OktaClient", partial(OktaClient, max_attempts=1))
+    monkeypatch.setattr(password_expiry, "OktaClient", partial(OktaClient, max_attempts=1))
     monkeypatch.setenv("VERIFY_PROBE_PASSWORD", "CANARY-probe-pw-9")
     monkeypatch.setenv("OKTA_API_TOKEN", OKTA_TOKEN)
     outputs = {

@@ -294,3 +294,38 @@ def test_simple_bind_refuses_what_it_does_not_use(
         queryEngineLdapMode="simpleBind", **{"queryEngineBindLogin": ""} | overrides
     )
     assert any(p.key == key and allowed in str(p) for p in error.problems), str(error)
+
+
+def test_alternating_rotation_pairs_each_account_with_its_b_login() -> None:
+    s = settings_with(bindAccountRotation="alternating", bindRotationCount="3")
+    assert [(a.login, a.alternate_login) for a in s.bind_accounts] == [
+        ("svc-immuta-ldap-sync@acme.example", "svc-immuta-ldap-sync-b@acme.example"),
+        ("svc-immuta-qe-ldap@acme.example", "svc-immuta-qe-ldap-b@acme.example"),
+    ]
+    assert s.rotation.active_slot == "b"
+    assert (s.rotation.generation("a"), s.rotation.generation("b")) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "allowed"),
+    [
+        ({"bindRotationCount": "2"}, P + "bindRotationCount", "only with bindAccountRotation"),
+        (
+            {"bindAccountRotation": "alternating", "bindPasswordRotation": "2026-12"},
+            P + "bindPasswordRotation",
+            "add one to bindRotationCount",
+        ),
+        (
+            {"bindAccountRotation": "alternating", "immutaBindPassword": "Configured-Pw-123"},
+            P + "immutaBindPassword",
+            "generates both",
+        ),
+        ({"bindAccountRotation": "sometimes"}, P + "bindAccountRotation", "'single' or"),
+    ],
+)
+def test_alternating_rotation_refuses_what_it_does_not_use(
+    overrides: dict[str, str], key: str, allowed: str
+) -> None:
+    error = problems_of(**overrides)
+    assert any(p.key == key and allowed in str(p) for p in error.problems), str(error)
+    assert "Configured-Pw-123" not in str(error)

@@ -1,0 +1,18 @@
+"""Benchmark: three bind password rotations per strategy, replayed on real slapd (ppolicy) and
+PostgreSQL while a client logs in without pause; prints failed logins, lockouts and the rate.
+`make test` runs the same replay with one rotation."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+if __name__ == "__main__":
+    env = {**os.environ, "ROTATION_REPLAY_ROTATIONS": "3"}
+    cmd = [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider",
+           "tests/integration/test_rotation_replay.py"]  # fmt: skip
+    sys.exit(subprocess.run(cmd, cwd=ROOT, env=env, check=False).returncode)

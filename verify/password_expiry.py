@@ -1,0 +1,357 @@
+"""Check 8: no bind account's Okta password expires unnoticed.
+
+Okta expires a password `maxAgeDays` after its last change (`passwordChanged`) under the
+PASSWORD policy that applies to the user. The user stays ACTIVE until its next sign-in, and then
+every LDAP bind as it fails: every Query Engine login, and Immuta's LDAP sync, break at once.
+
+The check reads the org through the read-only Management API: the PASSWORD policies once for all
+accounts, then each bind account (status, `passwordChanged`) and its groups. It picks the policy
+the way Okta does: priority order, the system default policy last; the first ACTIVE policy for
+Okta-sourced users (`conditions.authProvider.provider` OKTA, or none) whose groups include the
+account. Fail: the account is not ACTIVE (PASSWORD_EXPIRED, LOCKED_OUT, SUSPENDED, ...), or its
+password expired or expires within the warning window (`warn_days`, or the policy's
+`expireWarnDays` when larger); pass with a warning when it expires later; pass when the policy
+never expires it (maxAgeDays 0). The clock is a parameter (`now`), so tests need no waiting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from components.config import project_schema
+from components.okta.management_api import (
+    SET_TOKEN_HINT,
+    OktaAuthError,
+    OktaClient,
+    OktaError,
+    OktaForbidden,
+    OktaNotFound,
+    OktaUnavailable,
+)
+from verify.checks import Check, Target, scrubbed
+
+NUMBER = 8
+NAME = "bind account passwords do not expire unnoticed"
+WARN_DAYS = 14
+OKTA_PROVIDER = "OKTA"
+README_HINT = 'README: "After `pulumi up`: will logins really work?", item 8'
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    """The parts of an Okta PASSWORD policy that decide whether and when a password expires."""
+
+    id: str
+    name: str
+    priority: int
+    status: str
+    system: bool
+    groups: frozenset[str]
+    provider: str
+    max_age_days: int  # 0: never expires
+    expire_warn_days: int
+
+    def __str__(self) -> str:
+        return f'password policy "{self.name}" (priority {self.priority})'
+
+
+def password_policy(item: Mapping[str, Any]) -> PasswordPolicy:
+    """One policy of GET /api/v1/policies?type=PASSWORD; KeyError/TypeError/ValueError if odd."""
+    conditions = item.get("conditions") or {}
+    people = (conditions.get("people") or {}).get("groups") or {}
+    provider = (conditions.get("authProvider") or {}).get("provider") or OKTA_PROVIDER
+    age = ((item.get("settings") or {}).get("password") or {}).get("age") or {}
+    return PasswordPolicy(
+        id=str(item["id"]),
+        name=str(item.get("name") or item["id"]),
+        priority=int(item.get("priority") or 0),
+        status=str(item.get("status") or "ACTIVE"),
+        system=bool(item.get("system")),
+        groups=frozenset(str(g) for g in people.get("include") or ()),
+        provider=str(provider),
+        max_age_days=int(age.get("maxAgeDays") or 0),
+        expire_warn_days=int(age.get("expireWarnDays") or 0),
+    )
+
+
+def ordered(policies: Iterable[PasswordPolicy]) -> list[PasswordPolicy]:
+    """Okta's evaluation order: by priority, the system default policy last."""
+    return sorted(policies, key=lambda p: (p.system, p.priority))
+
+
+def includes(policy: PasswordPolicy, groups: frozenset[str]) -> bool:
+    # The default policy holds Everyone, whether or not a group listing shows it.
+    return policy.system or bool(policy.groups & groups)
+
+
+def applicable(policies: Sequence[PasswordPolicy], groups: frozenset[str]) -> PasswordPolicy | None:
+    """The policy Okta applies to an Okta-sourced user in `groups`, or None."""
+    usable = (p for p in ordered(policies) if p.status == "ACTIVE" and p.provider == OKTA_PROVIDER)
+    return next((p for p in usable if includes(p, groups)), None)
+
+
+@dataclass(frozen=True)
+class Account:
+    """A bind account as Okta shows it: status, last password change, groups (id -> name)."""
+
+    user_id: str
+    consumers: tuple[str, ...]
+    status: str
+    password_changed: datetime | None
+    groups: Mapping[str, str]
+
+
+def account_name(consumers: Sequence[str], user_id: str) -> str:
+    who = " and ".join(consumers)
+    return f"the {who} account's password does not expire unnoticed ({user_id})"
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if not value:
+        return None
+    moment = datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _day(moment: datetime) -> str:
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def _days(n: int) -> str:
+    return "1 day" if n == 1 else f"{n} days"
+
+
+def _when(expiry: datetime, now: datetime) -> str:
+    left = expiry - now
+    if left > timedelta(0):
+        return f"in {_days(left.days)}" if left.days else "within a day"
+    return f"{_days((-left).days)} ago" if (-left).days else "less than a day ago"
+
+
+def _rotate_key() -> str:
+    return project_schema().full("bindPasswordRotation")
+
+
+def _exempt(t: Target) -> str:
+    group = f'"{t.bind_group_name}"' if t.bind_group_name else "(bindGroupName)"
+    return (
+        f"exempt the bind accounts: give the stack's bind group {group}, which holds exactly "
+        "the bind accounts, a PASSWORD policy of its own at priority 1 (authentication provider "
+        "Okta) with password age maxAgeDays 0 (never expires) and lockout settings suitable for "
+        "service accounts (a high attempt count, automatic unlock)"
+    )
+
+
+def _rotate() -> str:
+    return (
+        f"rotate now: `pulumi config set {_rotate_key()} <date>` (or a new bind password "
+        "secret, when the stack sets the passwords), then `pulumi up`"
+    )
+
+
+def _fix(t: Target) -> str:
+    return f"{_exempt(t)}; or {_rotate()} ({README_HINT})"
+
+
+def _why_not_exempt(
+    t: Target, account: Account, policies: Sequence[PasswordPolicy], chosen: PasswordPolicy | None
+) -> str:
+    """Why a PASSWORD policy that includes the bind group did not apply, when there is one."""
+    bind_group = next((g for g, n in account.groups.items() if n == t.bind_group_name), None)
+    if not bind_group:
+        return ""
+    for policy in ordered(policies):
+        if policy.system or bind_group not in policy.groups or policy == chosen:
+            continue
+        if policy.status != "ACTIVE":
+            return f"; {policy}, which includes the bind group, is {policy.status}"
+        if policy.provider != OKTA_PROVIDER:
+            return f"; {policy}, which includes the bind group, is for {policy.provider} users"
+        if chosen is not None:
+            return f'; {policy}, which includes the bind group, comes after "{chosen.name}"'
+    return ""
+
+
+_STATUS: dict[str, tuple[str, str]] = {
+    "PASSWORD_EXPIRED": (
+        "Okta expired the account's password (its password policy's age, or an administrator "
+        "expired it), so every LDAP bind as it fails, and with it every Query Engine login",
+        "{rotate}; then {exempt}",
+    ),
+    "LOCKED_OUT": (
+        "Okta locked the account out after too many failed sign-ins (often a consumer still "
+        "binding with an old password); every LDAP bind as it fails until it is unlocked",
+        "unlock it (Admin Console: Directory > People > the account > Unlock, or POST "
+        "/api/v1/users/{user}/lifecycle/unlock), make sure every consumer (Immuta's IAM, the "
+        "Query Engine) binds with the current password, and {exempt}",
+    ),
+    "SUSPENDED": (
+        "an administrator suspended the account; Okta refuses every sign-in and LDAP bind",
+        "unsuspend it (Admin Console: Directory > People > the account > More Actions > "
+        "Unsuspend, or POST /api/v1/users/{user}/lifecycle/unsuspend)",
+    ),
+}
+
+
+def _status_check(t: Target, name: str, account: Account, where: str) -> Check:
+    cause, fix = _STATUS.get(
+        account.status,
+        (
+            f"Okta's account is {account.status}, not ACTIVE, so it cannot sign in or bind",
+            "run `pulumi refresh`, then `pulumi up` (the stack keeps its accounts ACTIVE)",
+        ),
+    )
+    fix = fix.format(rotate=_rotate(), exempt=_exempt(t), user=account.user_id)
+    return Check(NUMBER, name, "fail", f"Okta status {account.status}{where}", cause, fix)
+
+
+def judge(
+    t: Target,
+    account: Account,
+    policies: Sequence[PasswordPolicy],
+    *,
+    now: datetime,
+    warn_days: int = WARN_DAYS,
+) -> Check:
+    """The check of one bind account."""
+    name = account_name(account.consumers, account.user_id)
+    policy = applicable(policies, frozenset(account.groups))
+    if account.status != "ACTIVE":
+        return _status_check(t, name, account, f"; {policy} applies" if policy else "")
+    why_not = _why_not_exempt(t, account, policies, policy)
+    if policy is None:
+        return Check(
+            NUMBER, name, "fail", "no PASSWORD policy applies to the account",
+            "no ACTIVE PASSWORD policy for Okta-sourced users includes it (Okta's default "
+            "policy should), so verify cannot tell whether or when its password expires"
+            + why_not,
+            _fix(t),
+        )  # fmt: skip
+    changed = account.password_changed
+    if policy.max_age_days == 0:
+        since = f"; password last changed {_day(changed)}" if changed else ""
+        return Check(NUMBER, name, "pass", f"{policy} never expires it (maxAgeDays 0){since}")
+    ages = f"{policy} expires passwords {_days(policy.max_age_days)} after their last change"
+    if changed is None:
+        return Check(
+            NUMBER, name, "fail", f"{ages}; Okta shows no passwordChanged for the account",
+            "verify cannot tell when its password expires" + why_not, _fix(t),
+        )  # fmt: skip
+    expiry = changed + timedelta(days=policy.max_age_days)
+    window = max(warn_days, policy.expire_warn_days)
+    date = _day(expiry)
+    if expiry - now > timedelta(days=window):
+        warning = (
+            f"the password expires on {date} ({_when(expiry, now)}) under {policy}; this check "
+            f"fails from {_day(expiry - timedelta(days=window))} ({_days(window)} before): "
+            f"exempt the bind accounts or rotate before then ({README_HINT})"
+        )
+        detail = f"{ages}: on {date} ({_when(expiry, now)})"
+        return Check(NUMBER, name, "pass", detail, warning=warning)
+    after = (
+        "; the account stays ACTIVE only until its next sign-in, then Okta marks it "
+        "PASSWORD_EXPIRED and every LDAP bind as it fails, and with it every Query Engine "
+        "login and Immuta's LDAP sync"
+    )
+    if expiry <= now:
+        detail = f"the password expired on {date} ({_when(expiry, now)}) under {policy}"
+        cause = f"{ages} (last changed {_day(changed)}){after}"
+    else:
+        detail = f"the password expires on {date} ({_when(expiry, now)}) under {policy}"
+        cause = (
+            f"{ages} (last changed {_day(changed)}), within the warning window of "
+            f"{_days(window)}{after}"
+        )
+    return Check(NUMBER, name, "fail", detail, cause + why_not, _fix(t))
+
+
+def _read_failed(exc: OktaError, t: Target) -> Check:
+    if isinstance(exc, OktaAuthError):
+        fix = f"{SET_TOKEN_HINT}, made in this org (an Okta token expires after 30 days unused)"
+    elif isinstance(exc, OktaForbidden):
+        fix = "use the API token of an administrator who may read policies, users and groups"
+    elif isinstance(exc, OktaUnavailable):
+        fix = "run verify again later; check the network path to Okta"
+    else:
+        fix = "check okta:orgName and okta:baseUrl (or --okta-url) and the cause above"
+    where = f" at {t.okta.base_url}" if t.okta else ""
+    detail = f"cannot read the bind accounts' passwords and password policies{where}"
+    return Check(NUMBER, NAME, "fail", detail, str(exc), fix)
+
+
+def check_password_expiry(
+    t: Target, *, now: datetime | None = None, warn_days: int = WARN_DAYS
+) -> list[Check]:
+    """One check per bind account (one when the org cannot be read); scrubbed of secrets."""
+    moment = now or datetime.now(UTC)
+    return [scrubbed(c, t.secrets()) for c in _checks(t, moment, max(0, warn_days))]
+
+
+def _read(
+    t: Target, user_ids: Iterable[str]
+) -> tuple[list[PasswordPolicy], dict[str, tuple[dict[str, Any], dict[str, str]] | None]]:
+    """The PASSWORD policies (once) and, per user, (user, groups) or None when Okta has none."""
+    assert t.okta is not None
+    found: dict[str, tuple[dict[str, Any], dict[str, str]] | None] = {}
+    with OktaClient(t.okta) as api:
+        raw = api.password_policies()
+        try:
+            policies = [password_policy(p) for p in raw]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise OktaError(f"cannot read the org's PASSWORD policies: {exc!r}") from None
+        for user_id in user_ids:
+            try:
+                user = api.user(user_id)
+            except OktaNotFound:
+                found[user_id] = None
+                continue
+            groups = {
+                str(g["id"]): str((g.get("profile") or {}).get("name") or "")
+                for g in api.user_groups(user_id)
+                if "id" in g
+            }
+            found[user_id] = (user, groups)
+    return policies, found
+
+
+def _checks(t: Target, now: datetime, warn_days: int) -> list[Check]:
+    if t.okta is None:
+        return [
+            Check(NUMBER, NAME, "skip", t.okta_problem or f"no Okta API token: {SET_TOKEN_HINT}")
+        ]
+    if not t.bind_account_ids:
+        missing = Check(
+            NUMBER, NAME, "fail", "the stack has no output bindAccountIds",
+            "the stack was deployed by an older version of this program", "run `pulumi up`",
+        )  # fmt: skip
+        return [missing]
+    consumers: dict[str, list[str]] = {}
+    for consumer, user_id in sorted(t.bind_account_ids):
+        consumers.setdefault(user_id, []).append(consumer)
+    try:
+        policies, found = _read(t, consumers)
+    except OktaError as exc:
+        return [_read_failed(exc, t)]
+    out = []
+    for user_id, names in consumers.items():
+        entry = found[user_id]
+        if entry is None:
+            gone = Check(
+                NUMBER, account_name(names, user_id), "fail",
+                f"Okta has no user {user_id}",
+                "the bind account was deleted in Okta, or the stack's outputs are stale",
+                "run `pulumi refresh`, then `pulumi up` to create it again",
+            )  # fmt: skip
+            out.append(gone)
+            continue
+        user, groups = entry
+        try:
+            changed = _timestamp(user.get("passwordChanged"))
+        except ValueError:
+            changed = None
+        account = Account(user_id, tuple(names), str(user.get("status") or ""), changed, groups)
+        out.append(judge(t, account, policies, now=now, warn_days=warn_days))
+    return out
