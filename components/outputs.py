@@ -18,4 +18,5 @@ class StackOutput(StrEnum):
     MFA_POLICY_ID = "mfaPolicyId"  # null when the stack creates no MFA policy
     IMMUTA_IAM_ID = "immutaIamId"
     QUERY_ENGINE_ROLE = "queryEngineRole"
+    QUERY_ENGINE_LDAP_MODE = "queryEngineLdapMode"  # searchBind | simpleBind
     PG_HBA_RULES = "pgHbaRules"  # secret: they carry the bind password

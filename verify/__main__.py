@@ -127,6 +127,7 @@ def build_target(
         iam_id=outputs.get(Out.IMMUTA_IAM_ID),
         immuta=connection_from_config(config, timeout=args.timeout),
         search_filter=config.get(schema.full("queryEngineSearchFilter")) or None,
+        simple_bind_dn=_simple_bind_dn(outputs),
         database=config.get(schema.full("queryEngineDatabase")) or "immuta",
         ldap_ca=args.ldap_ca,
         probe_login=args.probe_login,
@@ -143,6 +144,14 @@ def build_target(
         bind_policy_id=str(outputs.get(Out.BIND_POLICY_ID) or ""),
         bind_rule_name=_setting(config, "bindRuleName"),
     )
+
+
+def _simple_bind_dn(outputs: dict[str, Any]) -> str | None:
+    """In simpleBind mode the DN PostgreSQL binds at, with `{login}` for the user name."""
+    if outputs.get(Out.QUERY_ENGINE_LDAP_MODE) != "simpleBind":
+        return None
+    root = str(outputs[Out.LDAP_USER_BASE_DN]).removeprefix("ou=users,")
+    return f"uid={{login}},{root}"
 
 
 def render(checks: list[Check]) -> str:

@@ -68,6 +68,7 @@ class Target:
     immuta: ImmutaConnection | None = None
     search_filter: str | None = None
     database: str = "immuta"
+    simple_bind_dn: str | None = None  # simpleBind: PostgreSQL binds at this DN, no search
     ldap_ca: str | None = None
     probe_login: str | None = None
     probe_password: str | None = field(default=None, repr=False)
@@ -263,6 +264,12 @@ def _probe_search(t: Target, conn: ldap3.Connection | None, checks: list[Check])
     if not t.probe_login:
         checks.append(Check(3, name, "skip", "give --probe-login <an Okta login>"))
         return None
+    if t.simple_bind_dn is not None:  # PostgreSQL binds as prefix + login + suffix directly
+        if conn is not None:
+            conn.unbind()
+        dn = t.simple_bind_dn.replace("{login}", t.probe_login)
+        checks.append(Check(3, "simpleBind: no search", "skip", f"PostgreSQL binds at {dn}"))
+        return dn
     if conn is None:
         checks.append(Check(3, name, "skip", "needs the queryEngine bind of check 2"))
         return None
@@ -299,7 +306,8 @@ def _query_engine_login(t: Target, checks: list[Check]) -> Check:
     name = "Query Engine login as the probe user"
     if not (t.query_engine_host and t.probe_login and t.probe_password):
         return Check(6, name, "skip", "give --query-engine-host and a probe login and password")
-    if any(c.number in (3, 4) and c.status != "pass" for c in checks):
+    # simpleBind skips the search on purpose (PostgreSQL does none); the probe bind must pass.
+    if any((c.number == 4 and c.status != "pass") or c.status == "fail" for c in checks):
         return Check(6, name, "skip", "needs checks 3 and 4 (PostgreSQL does the same search+bind)")
     check = check_query_engine(t)
     if check.status == "fail" and check.cause == LDAP_REFUSED:

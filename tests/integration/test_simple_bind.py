@@ -13,6 +13,7 @@ such role may be in `<id>_user` (Immuta's sync names roles exactly after Okta lo
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -135,3 +136,41 @@ def test_special_characters_never_bind_as_somebody_else(
     else:
         with pytest.raises(psycopg.OperationalError):
             postgres.login(user, password)
+
+
+def test_verify_checks_a_simple_bind_stack(
+    simple_bind: list[str],
+    directory: Slapd,
+    postgres: Postgres,
+    ca: TestCA,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tests.support.directory import program_plan
+    from tests.support.stacks import unwrap_secrets
+    from verify.__main__ import main
+
+    plan = program_plan(
+        directory, queryEngineLdapMode="simpleBind", queryEngineBindLogin="",
+        ldapTransport="starttls", ldapPort=str(directory.starttls_port),
+    )  # fmt: skip
+    outputs = unwrap_secrets(plan.outputs)
+    assert outputs["queryEngineLdapMode"] == "simpleBind"
+    assert set(outputs["bindDns"]) == {"immuta"}  # no Query Engine account
+    (tmp_path / "outputs.json").write_text(json.dumps(outputs))
+    (tmp_path / "config.json").write_text("{}")
+    monkeypatch.setenv("VERIFY_PROBE_PASSWORD", ALICE.password)
+    code = main([
+        "--stack", "dev", "--outputs", str(tmp_path / "outputs.json"),
+        "--config", str(tmp_path / "config.json"), "--probe-login", ALICE.login,
+        "--ldap-ca", str(ca.cert), "--query-engine-host", "127.0.0.1",
+        "--query-engine-port", str(postgres.port), "--query-engine-ca", str(ca.cert),
+        "--timeout", "5", "--json",
+    ])  # fmt: skip
+    result = json.loads(capsys.readouterr().out)
+    statuses = [(c["number"], c["status"]) for c in result["checks"]]
+    assert code == 0, statuses
+    assert (4, "pass") in statuses
+    assert (6, "pass") in statuses  # a real Query Engine login through the simple-bind rule
+    assert (3, "skip") in statuses
