@@ -19,7 +19,7 @@ from ldap3.utils.conv import escape_filter_chars
 
 from components.immuta.client import ImmutaClient, ImmutaError
 from components.immuta.connection import ImmutaConnection
-from components.okta.management_api import OktaConnection
+from components.okta.management_api import SET_TOKEN_HINT, OktaConnection
 from components.secret_text import scrub
 from verify.diagnosis import Diagnosis, diagnose_bind, diagnose_connect, diagnose_search
 
@@ -267,9 +267,9 @@ def _probe_search(t: Target, conn: ldap3.Connection | None, checks: list[Check])
     if t.simple_bind_dn is not None:  # PostgreSQL binds as prefix + login + suffix directly
         if conn is not None:
             conn.unbind()
-        dn = t.simple_bind_dn.replace("{login}", t.probe_login)
-        checks.append(Check(3, "simpleBind: no search", "skip", f"PostgreSQL binds at {dn}"))
-        return dn
+        simple_dn = t.simple_bind_dn.replace("{login}", t.probe_login)
+        checks.append(Check(3, "simpleBind: no search", "skip", f"PostgreSQL binds at {simple_dn}"))
+        return simple_dn
     if conn is None:
         checks.append(Check(3, name, "skip", "needs the queryEngine bind of check 2"))
         return None
@@ -338,3 +338,20 @@ def scrubbed(check: Check, secrets: list[str]) -> Check:
 def passed(checks: list[Check]) -> bool:
     """True when every check that ran passed (skipped checks do not count)."""
     return all(c.status != "fail" for c in checks) and any(c.status == "pass" for c in checks)
+
+
+def okta_consumers(t: Target, number: int, name: str) -> dict[str, list[str]] | Check:
+    """Bind account id -> the consumers binding with it, for the checks that read Okta; or the
+    skip (no token) or failure (no ids in the outputs) those checks report instead."""
+    if t.okta is None:
+        hint = t.okta_problem or f"no Okta API token: {SET_TOKEN_HINT}"
+        return Check(number, name, "skip", hint)
+    if not t.bind_account_ids:
+        return Check(
+            number, name, "fail", "the stack has no output bindAccountIds",
+            "the stack was deployed by an older version of this program", "run `pulumi up`",
+        )  # fmt: skip
+    consumers: dict[str, list[str]] = {}
+    for consumer, user_id in sorted(t.bind_account_ids):
+        consumers.setdefault(user_id, []).append(consumer)
+    return consumers

@@ -28,7 +28,7 @@ from components.okta.signon_model import (
     decide,
     ordered_policies,
 )
-from verify.checks import Check, Target, scrubbed
+from verify.checks import Check, Target, okta_consumers, scrubbed
 
 NUMBER = 7
 NAME = "Okta sign-on decides each bind account's LDAP bind without MFA"
@@ -155,19 +155,10 @@ def check_okta_signon(t: Target) -> list[Check]:
 
 
 def _checks(t: Target) -> list[Check]:
-    if t.okta is None:
-        return [
-            Check(NUMBER, NAME, "skip", t.okta_problem or f"no Okta API token: {SET_TOKEN_HINT}")
-        ]
-    if not t.bind_account_ids:
-        missing = Check(
-            NUMBER, NAME, "fail", "the stack has no output bindAccountIds",
-            "the stack was deployed by an older version of this program", "run `pulumi up`",
-        )  # fmt: skip
-        return [missing]
-    consumers: dict[str, list[str]] = {}
-    for consumer, user_id in sorted(t.bind_account_ids):
-        consumers.setdefault(user_id, []).append(consumer)
+    consumers = okta_consumers(t, NUMBER, NAME)
+    if isinstance(consumers, Check):
+        return [consumers]
+    assert t.okta is not None  # okta_consumers skips without a connection
     groups: dict[str, frozenset[str] | None] = {}
     try:
         with OktaClient(t.okta) as api:

@@ -31,7 +31,7 @@ from components.okta.management_api import (
     OktaNotFound,
     OktaUnavailable,
 )
-from verify.checks import Check, Target, scrubbed
+from verify.checks import Check, Target, okta_consumers, scrubbed
 
 NUMBER = 8
 NAME = "bind account passwords do not expire unnoticed"
@@ -318,19 +318,9 @@ def _read(
 
 
 def _checks(t: Target, now: datetime, warn_days: int) -> list[Check]:
-    if t.okta is None:
-        return [
-            Check(NUMBER, NAME, "skip", t.okta_problem or f"no Okta API token: {SET_TOKEN_HINT}")
-        ]
-    if not t.bind_account_ids:
-        missing = Check(
-            NUMBER, NAME, "fail", "the stack has no output bindAccountIds",
-            "the stack was deployed by an older version of this program", "run `pulumi up`",
-        )  # fmt: skip
-        return [missing]
-    consumers: dict[str, list[str]] = {}
-    for consumer, user_id in sorted(t.bind_account_ids):
-        consumers.setdefault(user_id, []).append(consumer)
+    consumers = okta_consumers(t, NUMBER, NAME)
+    if isinstance(consumers, Check):
+        return [consumers]
     try:
         policies, found = _read(t, consumers)
     except OktaError as exc:
