@@ -16,7 +16,7 @@ SNAPSHOT_DIR = PROJECT_ROOT / "stacks" / "plans"
 
 def render(stack: str, as_json: bool = False, root: Path = PROJECT_ROOT) -> str:
     config = load_stack_config(stack, root)
-    config.settings()  # every problem at once, before the program registers anything
+    config.settings()  # every problem at once (the file's too), before the program runs
     plan = run_program(config)
     return to_json(plan) if as_json else to_text(plan)
 
@@ -44,8 +44,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # the program's own errors
+        if isinstance(exc.__cause__, SettingsError):  # bad config, reported by the program
+            print(f"error: {exc.__cause__}", file=sys.stderr)
+            return 2
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 2 if isinstance(exc.__cause__, SettingsError) else 1
+        return 1
     return 0
 
 

@@ -19,6 +19,7 @@ import pytest
 
 import offline_plan.__main__ as cli
 from components.config import PROJECT_ROOT
+from rehearsal import mock_engine
 
 CANARY = "CANARY-s3cret-7f3a9"  # in every secret position a case has
 FILE = "stacks/Pulumi.t.yaml"
@@ -168,9 +169,13 @@ def test_the_table_holds_at_least_sixty_files() -> None:
 def test_a_stack_file(
     case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: Any
 ) -> None:
-    runs: list[object] = []
-    real = cli.run_program
-    monkeypatch.setattr(cli, "run_program", lambda cfg: runs.append(cfg) or real(cfg))
+    registered: list[object] = []
+    real = mock_engine._RecordingMonitor.RegisterResource
+    monkeypatch.setattr(
+        mock_engine._RecordingMonitor,
+        "RegisterResource",
+        lambda self, request: registered.append(request.type) or real(self, request),
+    )
     root = _project(tmp_path, case.text)
     tracemalloc.start()
     started = time.monotonic()
@@ -191,7 +196,7 @@ def test_a_stack_file(
         assert out.startswith("# Offline plan of stack 't'")
         return
     assert code == 2, out[:300]
-    assert runs == []  # refused before the program ran: nothing registered
+    assert registered == []  # refused before the program registered anything
     assert out == ""
     assert FILE in err
     assert case.key in err

@@ -104,3 +104,13 @@ def test_loader_names_a_missing_stack(tmp_path: Path) -> None:
     root = _project(tmp_path, "config: {}\n")
     with pytest.raises(StackConfigError, match=r"no stack file .*Pulumi.nope.yaml"):
         load_stack_config("nope", root)
+
+
+def test_the_sync_cron_default_is_a_valid_five_field_rule() -> None:
+    from croniter import croniter
+
+    from components.config._model import DEFAULT_SYNC_CRON
+
+    assert project_schema().keys["immutaSyncCron"].default == DEFAULT_SYNC_CRON
+    assert len(DEFAULT_SYNC_CRON.split()) == 5
+    assert croniter.is_valid(DEFAULT_SYNC_CRON)
