@@ -63,9 +63,17 @@ def sign_on_summary(plan: PlanResult) -> list[str]:
         rules = [r for r in plan.of_type(RULE) if policy.urn in _deps(r, "policyId")]
         for rule in sorted(rules, key=lambda r: r.inputs.get("priority", 0)):
             lines.append(f"    {_rule(rule, len(logins))}")
+        if not any(r.inputs.get("authtype", "ANY") == "ANY" for r in rules):
+            lines.append(
+                "    any other sign-in: Okta's own Default Rule of this policy (not managed "
+                "here; Okta adds it to every new policy)"
+            )
     lines.append(f"  bind accounts ({len(logins)}): {', '.join(logins)}")
+    everyone = any(p.inputs.get("groupsIncluded") == [EVERYONE_STAND_IN] for p in policies)
     if len(policies) == 1:
         lines.append("  everybody else: no change (this stack creates no MFA policy)")
+    elif everyone:
+        lines.append("  everybody else: the MFA policy above, ahead of the org's own policies")
     else:
         lines.append("  everybody else outside those groups: no change")
     lines.append(

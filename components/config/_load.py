@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from components.config._model import ConfigModel, CredentialValueError
+from components.config._model import ConfigModel, CredentialValueError, holds_credentials
 from components.config._problems import Problem, SettingsError
 from components.config._providers import FREE_NAMESPACES, PROVIDER_KEYS, PROVIDER_SECRET_KEYS
 from components.config._rules import (
@@ -181,6 +181,7 @@ def _parse(
             )
         value, error = _decode(spec, raw)
         if error is not None:
+            secret = secret or holds_credentials(raw)
             problems.append(Problem(full, error, None if secret else raw, secret))
             value = spec.default_text if spec.has_default else ""
             value = _decode(spec, value)[0]
@@ -197,6 +198,7 @@ def _parse(
                 (name in schema.keys and schema.keys[name].secret)
                 or full in (secret_keys or ())
                 or isinstance((err.get("ctx") or {}).get("error"), CredentialValueError)
+                or holds_credentials(values.get(name))
             )
             message = err["msg"].removeprefix("Value error, ")
             value = None if secret else values.get(name)

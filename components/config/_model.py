@@ -37,7 +37,10 @@ _SEMVER_RE = re.compile(
     r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
 )
 _SECRET_HBA_OPTIONS = frozenset({"ldapbindpasswd", "radiussecrets"})
-_CREDENTIAL_KEY_RE = re.compile(r"pass|secret|token|api.?key|private.?key|credential", re.I)
+_CREDENTIAL_KEY_RE = re.compile(
+    r"pass|pwd|secret|token|api.?key|private.?key|access.?key|credential", re.I
+)
+_URL_USERINFO_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s@]*:[^/\s@]*@")
 _REFERENCE_KEY_RE = re.compile(r"^existing|name$|ref$|file$|path$", re.I)
 _DNS_LABEL_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 _HOSTNAME_RE = re.compile(
@@ -62,10 +65,25 @@ def url_problem(url: str, where: str) -> None:
         )
 
 
+def holds_credentials(value: Any) -> bool:
+    """Whether a config value carries something a report must not show: a credential-named
+    key with a value, `user:password@` in a URL, or a pg_hba secret option, wherever it is."""
+    if isinstance(value, str):
+        low = value.lower()
+        return bool(_URL_USERINFO_RE.search(value)) or any(o in low for o in _SECRET_HBA_OPTIONS)
+    if isinstance(value, dict | list):
+        texts = value.values() if isinstance(value, dict) else value
+        return bool(credential_paths(value)) or any(holds_credentials(v) for v in texts)
+    return False
+
+
 def credential_paths(value: Any, path: str = "") -> list[str]:
     """Dotted paths of keys that look like credentials and hold a value (not a reference to a
-    Kubernetes Secret such as `existingSecret` or `secretName`)."""
+    Kubernetes Secret such as `existingSecret` or `secretName`), and of URLs with
+    `user:password@` in them."""
     found: list[str] = []
+    if isinstance(value, str) and _URL_USERINFO_RE.search(value):
+        return [path or "(value)"]
     if isinstance(value, dict):
         for key, child in value.items():
             here = f"{path}.{key}" if path else str(key)
@@ -290,6 +308,14 @@ class ConfigModel(BaseModel):
     @classmethod
     def _extra_rules(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for i, rule in enumerate(value):
+            low = rule.lower()
+            named = [o for o in sorted(_SECRET_HBA_OPTIONS) if o in low]
+            if named:  # refused whether or not the rest of the line parses
+                raise CredentialValueError(
+                    f"rule [{i}] carries {named[0]}: plain config lands in the plan, snapshots "
+                    "and state. The stack renders its own LDAP rule with the bind password from "
+                    "a secret key; an extra rule cannot hold a credential"
+                )
             try:
                 parsed = parse_line(rule)
             except PgHbaError:
@@ -357,10 +383,18 @@ class ConfigModel(BaseModel):
         if not value:
             return value
         try:
-            ipaddress.ip_address(value)  # IPv6 addresses hold colons: not a port
-            return value
+            address = ipaddress.ip_address(value)
         except ValueError:
-            pass
+            address = None
+        if isinstance(address, ipaddress.IPv6Address):
+            # PostgreSQL 15 builds the LDAP URL without brackets: "Bad parameter to an ldap
+            # routine" on every login (measured); a zone (%eth0) is refused as well.
+            raise ValueError(
+                "an IPv6 address cannot be PostgreSQL's ldapserver (every login fails); use a "
+                "host name that resolves to it"
+            )
+        if address is not None:
+            return value
         if "://" in value or ":" in value:
             raise ValueError("a bare host name or IP address (no scheme, no port: use ldapPort)")
         if not _HOSTNAME_RE.fullmatch(value):

@@ -204,9 +204,34 @@ def alternating(
     return tuple(paired), problems
 
 
+OKTA_DEFAULT_NAMES = {  # Okta's own: the org's default policy, the rule it adds to each policy
+    "bindPolicyName": "Default Policy",
+    "mfaPolicyName": "Default Policy",
+    "bindRuleName": "Default Rule",
+    "mfaRuleName": "Default Rule",
+}
+
+
 def sign_on(schema: ProjectSchema, cfg: ConfigModel) -> list[Problem]:
     """Rules across the sign-on keys."""
     problems = []
+    names = {
+        "bindPolicyName": cfg.bind_policy_name,
+        "mfaPolicyName": cfg.mfa_policy_name,
+        "bindRuleName": cfg.bind_rule_name,
+        "mfaRuleName": cfg.mfa_rule_name,
+    }
+    for key, reserved in OKTA_DEFAULT_NAMES.items():
+        if names[key].casefold() == reserved.casefold():
+            problems.append(
+                Problem(
+                    schema.full(key),
+                    f"{reserved!r} is the name Okta gives its own "
+                    f"{'default policy' if 'Policy' in reserved else 'automatic rule'}; "
+                    "choose another",
+                    names[key],
+                )
+            )
     if cfg.mfa_policy_groups and cfg.mfa_policy_name == cfg.bind_policy_name:
         problems.append(
             Problem(

@@ -1,7 +1,8 @@
 """YAML as the Pulumi CLI reads stack files (YAML 1.2 core schema), refusing what is unsafe.
 
-PyYAML speaks YAML 1.1, where `no`, `off` and `yes` are booleans and `0755` is octal; the CLI
-(Go yaml.v3) reads them as strings. This loader resolves only `true`/`false` as booleans,
+PyYAML speaks YAML 1.1, where `no`, `off` and `yes` are booleans, `2001-01-01` is a date, `1:0`
+is 60 and `0755` is octal; the CLI (Go yaml.v3) reads YAML 1.2, where they are text or decimal.
+This loader resolves scalars by the YAML 1.2 core schema,
 refuses a key given twice, and refuses a document whose aliases expand beyond a sane size or
 depth before anything is built from it (a 730-byte "billion laughs" otherwise runs for minutes).
 """
@@ -29,14 +30,36 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
     pass
 
 
-# YAML 1.2 core schema booleans only (yaml.v3 also reads only these as booleans).
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
-    for first, resolvers in _Base.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)\Z"), list("tTfF")
-)
+# The YAML 1.2 core schema (what yaml.v3 resolves): booleans are only true/false, no dates, no
+# base-60 or underscored numbers, no octal from a leading 0. Anything else stays text.
+_CORE = [
+    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)\Z", list("tTfF")),
+    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)\Z", ["~", "n", "N", ""]),
+    (
+        "tag:yaml.org,2002:int",
+        r"^(?:[-+]?[0-9]+|0x[0-9a-fA-F]+)\Z",
+        list("-+0123456789"),
+    ),
+    (
+        "tag:yaml.org,2002:float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\Z",
+        list("-+.0123456789"),
+    ),
+    ("tag:yaml.org,2002:merge", r"^<<\Z", ["<"]),
+]
+_Loader.yaml_implicit_resolvers = {}
+for _tag, _pattern, _first in _CORE:
+    _Loader.add_implicit_resolver(_tag, re.compile(_pattern), _first)
+
+
+def _core_int(loader: Any, node: ScalarNode) -> int:
+    """Decimal even with leading zeros (YAML 1.2), or hexadecimal."""
+    text = str(loader.construct_scalar(node))
+    return int(text, 16) if text.startswith("0x") else int(text, 10)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _core_int)
 
 
 def _measure(node: Node) -> None:

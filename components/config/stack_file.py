@@ -38,6 +38,14 @@ def list_stacks(root: Path = PROJECT_ROOT) -> list[str]:
     )
 
 
+def _has_secure(value: Any) -> bool:
+    if isinstance(value, dict):
+        return set(value) == {"secure"} or any(_has_secure(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_secure(v) for v in value)
+    return False
+
+
 def _yaml_type(value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"
@@ -79,8 +87,8 @@ def read_stack_file(stack: str, root: Path = PROJECT_ROOT) -> StackFile:
     secure: list[str] = []
     for key, value in raw.items():
         full = str(key) if ":" in str(key) else schema.full(str(key))
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            secure.append(full)
+        if _has_secure(value):  # `secure:` here or deeper (`config set --secret --path`)
+            secure.append(full)  # the CLI hands the whole value over as a secret
             continue
         name = full.removeprefix(f"{schema.name}:")
         spec = schema.keys.get(name) if full.startswith(f"{schema.name}:") else None

@@ -121,6 +121,8 @@ BAD_CASES = [
     ),
     ({"mfaPolicyName": "Immuta LDAP bind accounts"}, P + "mfaPolicyName", "must differ"),
     ({"oktaEngine": "oie"}, P + "oktaEngine", "'identity' or 'classic'"),
+    ({"bindPolicyName": "Default Policy"}, P + "bindPolicyName", "Okta gives its own default"),
+    ({"mfaRuleName": "default rule"}, P + "mfaRuleName", "Okta gives its own automatic rule"),
     ({"bindRuleName": "y" * 45}, P + "bindRuleName", "at most 44"),
     ({"bindDenyOtherSignIns": "no"}, P + "bindDenyOtherSignIns", "true or false"),
     ({"mfaPolicyGroups": "00g1a2b3c4d5e6f7g8h9"}, P + "mfaPolicyGroups", "type 'array'"),
@@ -215,9 +217,16 @@ def test_bad_value_names_key_and_what_is_allowed(
     assert key in str(error)
 
 
-@pytest.mark.parametrize("host", ["2001:db8::1", "::1", "127.0.0.1", "ldap.acme.example"])
-def test_ip_addresses_of_either_family_and_host_names_are_hosts(host: str) -> None:
+@pytest.mark.parametrize("host", ["127.0.0.1", "ldap.acme.example", "10.1.2.3"])
+def test_ipv4_addresses_and_host_names_are_hosts(host: str) -> None:
     assert settings_with(ldapHost=host).directory.host == host
+
+
+@pytest.mark.parametrize("host", ["2001:db8::1", "::1", "fe80::1%eth0", "fe80::1%a b ldapbinddn=x"])
+def test_ipv6_literals_are_refused_with_the_reason_not_a_port_hint(host: str) -> None:
+    error = problems_of(ldapHost=host)
+    assert "IPv6 address cannot be PostgreSQL's ldapserver" in str(error)
+    assert "use ldapPort" not in str(error)
 
 
 def test_render_problems_name_the_key_they_come_from() -> None:

@@ -24,6 +24,13 @@ def test_an_everyone_mfa_policy_is_shouted(run_stack: Any) -> None:
     assert "MFA required" in text
     assert "the 2 bind account(s) exempt" in text
     assert "moves each down by 2" in text
+    assert "outside those groups: no change" not in text  # nobody is outside Everyone
+    assert "everybody else: the MFA policy above" in text
+
+
+def test_without_the_deny_rule_the_default_rule_is_named(run_stack: Any) -> None:
+    text = "\n".join(sign_on_summary(run_stack("prod", bindDenyOtherSignIns="false")))
+    assert "any other sign-in: Okta's own Default Rule of this policy" in text
 
 
 def test_the_summary_heads_the_text_plan(run_stack: Any) -> None:
