@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from components.config._model import ConfigModel, CredentialValueError, holds_credentials
+from components.config._credentials import CredentialValueError, holds_credentials
+from components.config._model import ConfigModel
 from components.config._problems import Problem, SettingsError
 from components.config._providers import FREE_NAMESPACES, PROVIDER_KEYS, PROVIDER_SECRET_KEYS
 from components.config._rules import (

@@ -7,11 +7,16 @@ import re
 import ssl
 import unicodedata
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from components.config._credentials import (
+    SECRET_HBA_OPTIONS,
+    CredentialValueError,
+    credential_paths,
+    url_problem,
+)
 from components.config._settings import EVERYONE
 from components.immuta.iam_document import IAM_ID_RULE, ROLE_SUFFIX, is_iam_id
 from components.okta.ldap_interface import Transport
@@ -36,68 +41,10 @@ _SEMVER_RE = re.compile(
     r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
     r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
 )
-_SECRET_HBA_OPTIONS = frozenset({"ldapbindpasswd", "radiussecrets"})
-_CREDENTIAL_KEY_RE = re.compile(
-    r"pass|pwd|secret|token|api.?key|private.?key|access.?key|credential", re.I
-)
-_URL_USERINFO_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s@]*:[^/\s@]*@")
-_REFERENCE_KEY_RE = re.compile(r"^existing|name$|ref$|file$|path$", re.I)
 _DNS_LABEL_RE = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 _HOSTNAME_RE = re.compile(
     r"(?=.{1,253}\Z)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(?:\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*"
 )
-
-
-class CredentialValueError(ValueError):
-    """A value refused because it holds a credential: the report must not show it."""
-
-
-def url_problem(url: str, where: str) -> None:
-    """Raise when `url` carries credentials or a port out of range (never echoing them)."""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 (raises on a port out of range)
-    except ValueError:
-        raise ValueError("the port must be a number from 1 to 65535") from None
-    if parts.username is not None or parts.password is not None:
-        raise CredentialValueError(
-            f"must not carry credentials (user:password@ in the URL): {where}"
-        )
-
-
-def holds_credentials(value: Any) -> bool:
-    """Whether a config value carries something a report must not show: a credential-named
-    key with a value, `user:password@` in a URL, or a pg_hba secret option, wherever it is."""
-    if isinstance(value, str):
-        low = value.lower()
-        return bool(_URL_USERINFO_RE.search(value)) or any(o in low for o in _SECRET_HBA_OPTIONS)
-    if isinstance(value, dict | list):
-        texts = value.values() if isinstance(value, dict) else value
-        return bool(credential_paths(value)) or any(holds_credentials(v) for v in texts)
-    return False
-
-
-def credential_paths(value: Any, path: str = "") -> list[str]:
-    """Dotted paths of keys that look like credentials and hold a value (not a reference to a
-    Kubernetes Secret such as `existingSecret` or `secretName`), and of URLs with
-    `user:password@` in them."""
-    found: list[str] = []
-    if isinstance(value, str) and _URL_USERINFO_RE.search(value):
-        return [path or "(value)"]
-    if isinstance(value, dict):
-        for key, child in value.items():
-            here = f"{path}.{key}" if path else str(key)
-            name = str(key)
-            looks_secret = _CREDENTIAL_KEY_RE.search(name) and not _REFERENCE_KEY_RE.search(name)
-            scalar = isinstance(child, str | int | float) and not isinstance(child, bool)
-            if looks_secret and scalar and child != "":
-                found.append(here)
-            else:
-                found += credential_paths(child, here)
-    elif isinstance(value, list):
-        for i, child in enumerate(value):
-            found += credential_paths(child, f"{path}[{i}]")
-    return found
 
 
 def _printable(value: str) -> str:
@@ -309,7 +256,7 @@ class ConfigModel(BaseModel):
     def _extra_rules(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for i, rule in enumerate(value):
             low = rule.lower()
-            named = [o for o in sorted(_SECRET_HBA_OPTIONS) if o in low]
+            named = [o for o in sorted(SECRET_HBA_OPTIONS) if o in low]
             if named:  # refused whether or not the rest of the line parses
                 raise CredentialValueError(
                     f"rule [{i}] carries {named[0]}: plain config lands in the plan, snapshots "
@@ -321,7 +268,7 @@ class ConfigModel(BaseModel):
             except PgHbaError:
                 parsed = None
             secret = [
-                n for n, _, _ in (parsed.options if parsed else ()) if n in _SECRET_HBA_OPTIONS
+                n for n, _, _ in (parsed.options if parsed else ()) if n in SECRET_HBA_OPTIONS
             ]
             if secret:
                 raise CredentialValueError(
