@@ -24,6 +24,22 @@ def is_secret_wrapper(value: Any) -> bool:
     return isinstance(value, dict) and value.get(SECRET_SIG[0]) == SECRET_SIG[1]
 
 
+def unwrap_secrets(value: Any) -> Any:
+    """Plain values, as `pulumi stack output --show-secrets` and Python policies see them."""
+    if is_secret_wrapper(value):
+        return unwrap_secrets(value["value"])
+    if isinstance(value, dict):
+        return {k: unwrap_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap_secrets(v) for v in value]
+    return value
+
+
+def secret(value: Any) -> dict[str, Any]:
+    """`value` wrapped as the engine marks a secret."""
+    return {SECRET_SIG[0]: SECRET_SIG[1], "value": value}
+
+
 @dataclass
 class Registration:
     """One resource the program declared: what, under which parent, with which inputs."""
@@ -54,12 +70,22 @@ class PlanResult:
         return found
 
 
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+
+
+def helm_rules(plan: PlanResult) -> list[str]:
+    """queryEngine.clientPgHBARules of the Immuta Helm release (its values are secret)."""
+    values = plan.only(HELM_RELEASE).inputs["values"]
+    return list(values["value"]["queryEngine"]["clientPgHBARules"])
+
+
 # Outputs that a real provider computes; the mock returns a readable stand-in.
 COMPUTED_OUTPUTS: dict[str, dict[str, Any]] = {
-    "random:index/randomPassword:RandomPassword": {
-        "result": {SECRET_SIG[0]: SECRET_SIG[1], "value": "<generated at apply>"}
-    },
+    "random:index/randomPassword:RandomPassword": {"result": secret("<generated at apply>")},
 }
+# Applies a resource locally instead: (type, name, inputs) -> the outputs a provider would
+# compute, or None for the stand-ins above (e.g. `make sandbox` generates real passwords).
+Compute = Callable[[str, str, dict[str, Any]], dict[str, Any] | None]
 INVOKE_RESULTS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
     "okta:group/getEveryoneGroup:getEveryoneGroup": lambda _: {
         "id": "<id of the org's Everyone group>",
@@ -69,12 +95,16 @@ INVOKE_RESULTS: dict[str, Callable[[Mapping[str, Any]], dict[str, Any]]] = {
 
 
 class _RecordingMocks(pulumi.runtime.Mocks):
-    def __init__(self, invokes: list[tuple[str, dict[str, Any]]]) -> None:
+    def __init__(
+        self, invokes: list[tuple[str, dict[str, Any]]], compute: Compute | None = None
+    ) -> None:
         self.invokes = invokes
+        self.compute = compute
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         state = dict(args.inputs)
-        state.update(COMPUTED_OUTPUTS.get(args.typ, {}))
+        own = self.compute(args.typ, args.name, dict(args.inputs)) if self.compute else None
+        state.update(COMPUTED_OUTPUTS.get(args.typ, {}) if own is None else own)
         return f"<id of {args.name}>", state
 
     def call(
@@ -151,11 +181,14 @@ def _resolve(value: Any) -> Any:
     return resolved
 
 
-def run_program(stack: StackConfig, program: Path = PROJECT_ROOT / "__main__.py") -> PlanResult:
-    """Run `program` as `pulumi up` would run it, against mocks, and return what it declared."""
+def run_program(
+    stack: StackConfig, program: Path = PROJECT_ROOT / "__main__.py", compute: Compute | None = None
+) -> PlanResult:
+    """Run `program` as `pulumi up` would run it, against mocks, and return what it declared;
+    `compute` gives the outputs of resources it applies locally."""
     resources: list[Registration] = []
     invokes: list[tuple[str, dict[str, Any]]] = []
-    recording = _RecordingMocks(invokes)
+    recording = _RecordingMocks(invokes, compute)
     monitor = _RecordingMonitor(recording, resources)
     pulumi.runtime.set_all_config(dict(stack.values), list(stack.secret_keys))
     pulumi.runtime.set_mocks(

@@ -60,6 +60,13 @@ class Postgres:
     # server (e.g. LDAPTIMEOUT); both empty by default.
     settings: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
+    # Where the Unix socket goes (default: workdir). A socket's path has at most 107 bytes, so a
+    # deep workdir needs a short one; it must exist, and the postgres user must write to it.
+    socket_dir: Path | None = None
+
+    @property
+    def socket_path(self) -> Path:
+        return self.socket_dir or self.workdir
 
     @property
     def data(self) -> Path:
@@ -83,7 +90,7 @@ class Postgres:
         with (self.data / "postgresql.conf").open("a") as conf:
             conf.write(
                 f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
-                f"unix_socket_directories = '{self.workdir}'\nssl = on\n"
+                f"unix_socket_directories = '{self.socket_path}'\nssl = on\n"
                 f"ssl_cert_file = '{self.workdir}/server.pem'\n"
                 f"ssl_key_file = '{self.workdir}/server.key'\n"
                 "log_connections = on\nfsync = off\nshared_buffers = 16MB\n"
@@ -129,7 +136,11 @@ class Postgres:
         self, dbname: str = "postgres"
     ) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
         conn = psycopg.connect(
-            host=str(self.workdir), port=self.port, user="postgres", dbname=dbname, autocommit=True
+            host=str(self.socket_path),
+            port=self.port,
+            user="postgres",
+            dbname=dbname,
+            autocommit=True,
         )
         try:
             yield conn

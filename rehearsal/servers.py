@@ -4,6 +4,7 @@ when the suite runs as root (PostgreSQL refuses root), and is stopped by its con
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import secrets
@@ -16,12 +17,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from components.okta.ldap_interface import okta_root_dn
 from rehearsal._process import IS_ROOT, as_user, free_port, give_to, run, wait_for_port
 from rehearsal.postgres import HbaRow, Postgres, pg_bin
 from rehearsal.tls import TestCA
 
 __all__ = [
     "IS_ROOT",
+    "DirectoryGroup",
     "DirectoryUser",
     "HbaRow",
     "Postgres",
@@ -40,11 +43,28 @@ class DirectoryUser:
     password: str = field(repr=False)
 
 
+@dataclass(frozen=True)
+class DirectoryGroup:
+    """A group under `ou=groups` (groupOfUniqueNames, as Okta's LDAP Interface lists groups)."""
+
+    name: str
+    members: tuple[str, ...]  # logins of `users`
+
+
+def _attribute(name: str, value: str) -> str:
+    """One LDIF line; a value LDIF cannot carry as is (RFC 2849 SAFE-STRING) goes base64."""
+    safe = value.isascii() and value.isprintable() and not value.startswith((" ", ":", "<"))
+    if safe and not value.endswith(" "):
+        return f"{name}: {value}\n"
+    return f"{name}:: {base64.b64encode(value.encode()).decode()}\n"
+
+
 @dataclass
 class Slapd:
-    """OpenLDAP with `dc=<org>,dc=okta,dc=com`: users under `ou=users` with `uid` = login, bind
+    """OpenLDAP with `dc=<org>,dc=okta,dc=com` (the `dc=` parts after the org follow `domain`,
+    e.g. `oktapreview.com`): users under `ou=users` with `uid` = login, bind
     accounts also at `uid=<login>,dc=...` (Okta's bind DN form), anonymous bind refused (slapd
-    answers 48 where Okta answers 53),
+    answers 48 where Okta answers 53), optional groups under `ou=groups`,
     TLS only (LDAPS, TLS 1.2+)."""
 
     workdir: Path
@@ -56,10 +76,13 @@ class Slapd:
     starttls_port: int = field(default_factory=free_port)  # ldap:// where only StartTLS binds
     cert_names: str = "IP:127.0.0.1,DNS:localhost"
     proc: subprocess.Popen[bytes] | None = None
+    domain: str = "okta.com"
+    groups: tuple[DirectoryGroup, ...] = ()
+    users_at_root: bool = False  # users too bind at `uid=<login>,dc=...`, as every Okta user can
 
     @property
     def root_dn(self) -> str:
-        return f"dc={self.org},dc=okta,dc=com"
+        return okta_root_dn(self.org, self.domain)
 
     def _ldif(self) -> str:
         entries = [
@@ -70,12 +93,21 @@ class Slapd:
         ]
         everyone = [(f"uid={u.login},ou=users,{self.root_dn}", u) for u in self.users]
         everyone += [(f"uid={u.login},ou=users,{self.root_dn}", u) for u in self.bind_accounts]
-        everyone += [(f"uid={u.login},{self.root_dn}", u) for u in self.bind_accounts]
+        at_root = (*self.users, *self.bind_accounts) if self.users_at_root else self.bind_accounts
+        everyone += [(f"uid={u.login},{self.root_dn}", u) for u in at_root]
         for dn, user in everyone:
             entries.append(
                 f"dn: {dn}\nobjectClass: inetOrgPerson\nuid: {user.login}\ncn: {user.login}\n"
                 f"sn: {user.login.split('@')[0]}\nmail: {user.login}\n"
-                f"userPassword: {user.password}\n"
+                + _attribute("userPassword", user.password)
+            )
+        for group in (g for g in self.groups if g.members):  # uniqueMember is required
+            members = "".join(
+                f"uniqueMember: uid={login},ou=users,{self.root_dn}\n" for login in group.members
+            )
+            entries.append(
+                f"dn: cn={group.name},ou=groups,{self.root_dn}\n"
+                f"objectClass: groupOfUniqueNames\ncn: {group.name}\n{members}"
             )
         return "\n".join(entries)
 

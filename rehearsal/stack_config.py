@@ -7,7 +7,8 @@ a credential without a default that is set only at deploy time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from components.config import PROJECT_ROOT, Problem, Settings, load_schema, load_settings
@@ -43,6 +44,14 @@ class StackConfig:
             source=self.source,
             file_problems=self.problems,
         )
+
+    def with_values(self, values: Mapping[str, str], *, secret: bool = False) -> StackConfig:
+        """This config with `namespace:key` values set, as `--secret` values with `secret`."""
+        keys = (
+            set(self.secret_keys) | set(values) if secret else set(self.secret_keys) - set(values)
+        )
+        merged = {**self.values, **values}
+        return replace(self, values=merged, secret_keys=tuple(sorted(keys)))
 
 
 def load_stack_config(stack: str, root: Path = PROJECT_ROOT) -> StackConfig:

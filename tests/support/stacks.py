@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
-from rehearsal.mock_engine import PlanResult, is_secret_wrapper, run_program
+from rehearsal.mock_engine import HELM_RELEASE, PlanResult, helm_rules, run_program, unwrap_secrets
 from rehearsal.stack_config import StackConfig, load_stack_config
 
+__all__ = [
+    "HELM_RELEASE",
+    "P",
+    "config_for",
+    "helm_rules",
+    "run_stack",
+    "unwrap_secrets",
+    "with_secrets",
+]
 P = "okta-ldap-immuta:"
-HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 
 
 def config_for(stack: str = "dev", **overrides: str | None) -> StackConfig:
@@ -39,20 +46,3 @@ def run_stack(
     """Run the real `__main__.py` under mocks (call it inside a test, never at import)."""
     cfg = config_for(stack, **overrides)
     return run_program(with_secrets(cfg, secret_keys) if secret_keys else cfg)
-
-
-def helm_rules(plan: PlanResult) -> list[str]:
-    """queryEngine.clientPgHBARules of the Immuta Helm release (its values are secret)."""
-    values = plan.only(HELM_RELEASE).inputs["values"]
-    return list(values["value"]["queryEngine"]["clientPgHBARules"])
-
-
-def unwrap_secrets(value: Any) -> Any:
-    """Plain values, as `pulumi stack output --show-secrets` and Python policies see them."""
-    if is_secret_wrapper(value):
-        return unwrap_secrets(value["value"])
-    if isinstance(value, dict):
-        return {k: unwrap_secrets(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [unwrap_secrets(v) for v in value]
-    return value

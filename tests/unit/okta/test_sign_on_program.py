@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from components.okta.signon_model import AUTH_TYPES, Attempt, Decision, decide, insert_policies
+from rehearsal.okta_plan import PlannedSignOn, planned_sign_on
 from tests.support.okta_orgs import EVERYONE, GROUPS, USERS, GeneratedOrg, orgs
-from tests.support.okta_plan import PlannedSignOn, planned_sign_on
 from tests.support.stacks import run_stack
 
 NAMED = GROUPS[:2]
