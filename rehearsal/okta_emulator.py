@@ -7,6 +7,10 @@ Endpoints (all GET, `Authorization: SSWS <token>`):
   /api/v1/users/{idOrLogin}            as seeded: `status`, `passwordChanged`, `profile.login`
   /api/v1/users/{id}/groups            paginated like policies
   /api/v1/groups?q=<name prefix>       paginated like policies
+  /api/v1/users?search=profile.login eq "<login>" (or `sw "<prefix>"`): case-insensitive, as
+                                       Okta compares operators and values; paginated
+  /api/v1/users/{id}/roles             the user's admin role assignments, as seeded (`roles`)
+  /api/v1/groups/{id}/users            the group's members (from `user_groups`), paginated
 
 Faults: `forbid(path_regex)` answers 403 E0000006; `rate_limit(n)` answers the next n authorised
 requests with 429 E0000047 and X-Rate-Limit-* headers. A missing or wrong token gets 401
@@ -80,6 +84,7 @@ class OktaEmulator:
     users: list[JSON] = field(default_factory=list)
     groups: list[JSON] = field(default_factory=list)
     user_groups: dict[str, list[str]] = field(default_factory=dict)
+    roles: dict[str, list[JSON]] = field(default_factory=dict)  # user id -> role assignments
     requests: list[Recorded] = field(default_factory=list)
     _forbidden: list[_Forbid] = field(default_factory=list)
     _throttled: int = 0
@@ -108,6 +113,7 @@ class OktaEmulator:
         users: Sequence[JSON] = (),
         groups: Sequence[JSON] = (),
         user_groups: Mapping[str, Sequence[str]] | None = None,
+        roles: Mapping[str, Sequence[JSON]] | None = None,
     ) -> OktaEmulator:
         """Replace all data (deep copies) and clear recorded requests and faults."""
         with self._lock:
@@ -116,6 +122,7 @@ class OktaEmulator:
             self.users = copy.deepcopy(list(users))
             self.groups = copy.deepcopy(list(groups))
             self.user_groups = {k: list(v) for k, v in (user_groups or {}).items()}
+            self.roles = {k: copy.deepcopy(list(v)) for k, v in (roles or {}).items()}
             self.requests.clear()
             self._forbidden.clear()
             self._throttled = 0
@@ -270,6 +277,21 @@ class OktaEmulator:
                     return 404, _not_found(m[1], "User"), {}
                 ids = self.user_groups.get(user["id"], [])
                 return self._page(path, query, [g for g in self.groups if g["id"] in ids])
+            if m := re.fullmatch(r"/api/v1/users/([^/]+)/roles", path):
+                user = self._user(m[1])
+                if user is None:
+                    return 404, _not_found(m[1], "User"), {}
+                return 200, copy.deepcopy(self.roles.get(user["id"], [])), {}
+            if path == "/api/v1/users":
+                matched = _search_users(self.users, query.get("search", ("",))[0])
+                if matched is None:
+                    return 400, _error("E0000031", "Invalid search criteria."), {}
+                return self._page(path, query, matched)
+            if m := re.fullmatch(r"/api/v1/groups/([^/]+)/users", path):
+                if not any(g["id"] == m[1] for g in self.groups):
+                    return 404, _not_found(m[1], "Group"), {}
+                members = [u for u in self.users if m[1] in self.user_groups.get(u["id"], [])]
+                return self._page(path, query, members)
             if m := re.fullmatch(r"/api/v1/users/([^/]+)", path):
                 user = self._user(m[1])
                 if user is None:
@@ -311,6 +333,24 @@ class OktaEmulator:
             nxt = urlencode({**base, "after": page[-1]["id"]})
             links.append(f'<{self.url}{path}?{nxt}>; rel="next"')
         return 200, copy.deepcopy(page), {"Link": ", ".join(links)}
+
+
+def _search_users(users: Sequence[JSON], search: str) -> list[JSON] | None:
+    """Users matching `profile.login eq|sw "value"` (no search: all), or None if malformed.
+
+    Okta compares search operators and string values case-insensitively (Users API, list
+    users, `search`); the emulator keeps what it is seeded with, so it can hold two logins
+    that differ only in case, which a real org refuses.
+    """
+    if not search:
+        return list(users)
+    m = re.fullmatch(r'\s*profile\.login\s+(eq|sw)\s+"((?:[^"\\]|\\.)*)"\s*', search)
+    if m is None:
+        return None
+    value = re.sub(r"\\(.)", r"\1", m[2]).casefold()
+    if m[1] == "eq":
+        return [u for u in users if u["profile"]["login"].casefold() == value]
+    return [u for u in users if u["profile"]["login"].casefold().startswith(value)]
 
 
 def _after(query: Mapping[str, tuple[str, ...]]) -> dict[str, str]:

@@ -14,8 +14,8 @@ import pytest
 
 from components.config import PROJECT_ROOT
 
-PRODUCT = ("components", "offline_plan", "policy", "verify", "rehearsal")
-TOOLS = ("offline_plan", "policy", "verify", "bench")
+PRODUCT = ("components", "offline_plan", "policy", "verify", "adopt", "rehearsal", "sandbox")
+TOOLS = ("offline_plan", "policy", "verify", "adopt", "sandbox", "bench")
 MAX_LINES = 400
 
 

@@ -1,0 +1,7 @@
+"""`make adopt STACK=<stack>`: read-only discovery of a manual setup and a plan to take it over.
+
+Reads Okta (Management API), Immuta (`GET /bim/iam`, the IAM's entry) and the cluster (Helm's
+release record) with GET requests only, runs the real program under Pulumi's mock engine, and
+maps every existing object to the resource the program registers: an import file for
+`pulumi import --file`, the config changes the stack needs, and a readable report.
+"""
