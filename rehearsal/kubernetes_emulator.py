@@ -29,7 +29,6 @@ import gzip
 import json
 import re
 import secrets
-import ssl
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,6 +38,8 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
+
+from rehearsal._http import start_server, stop_server
 
 JSON = dict[str, Any]
 HELM_SECRET_TYPE = "helm.sh/release.v1"
@@ -204,37 +205,12 @@ class KubernetesEmulator:
         return path
 
     def start(self) -> KubernetesEmulator:
-        emulator = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True
-
-            def log_message(self, *_: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                emulator._handle(self, "GET")
-
-            def _refuse(self) -> None:
-                emulator._handle(self, self.command)
-
-            do_POST = do_PUT = do_DELETE = do_PATCH = _refuse
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        if self.cert and self.key:
-            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            context.load_cert_chain(self.cert, self.key)
-            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = start_server(self._handle, self.cert, self.key)
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        stop_server(self._server)
+        self._server = None
 
     def __enter__(self) -> KubernetesEmulator:
         return self.start()

@@ -31,7 +31,6 @@ import copy
 import json
 import re
 import secrets
-import ssl
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -40,6 +39,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+
+from rehearsal._http import start_server, stop_server
 
 JSON = dict[str, Any]
 
@@ -149,37 +150,12 @@ class OktaEmulator:
             )
 
     def start(self) -> OktaEmulator:
-        emulator = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # headers and body go out in separate writes
-
-            def log_message(self, *_: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                emulator._handle(self, "GET")
-
-            def _refuse(self) -> None:
-                emulator._handle(self, self.command)
-
-            do_POST = do_PUT = do_DELETE = do_PATCH = _refuse
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        if self.cert and self.key:
-            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            context.load_cert_chain(self.cert, self.key)
-            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = start_server(self._handle, self.cert, self.key)
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        stop_server(self._server)
+        self._server = None
 
     def __enter__(self) -> OktaEmulator:
         return self.start()
