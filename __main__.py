@@ -14,6 +14,8 @@ try:
     settings = load_current_settings()
 except SettingsError as exc:  # before any resource is registered
     raise pulumi.RunError(str(exc)) from exc
+for warning in settings.warnings:  # accepted, but worth a second look
+    pulumi.log.warn(warning)
 
 directory = settings.directory
 bind_accounts = OktaBindAccounts(

@@ -16,7 +16,9 @@ SNAPSHOT_DIR = PROJECT_ROOT / "stacks" / "plans"
 
 def render(stack: str, as_json: bool = False, root: Path = PROJECT_ROOT) -> str:
     config = load_stack_config(stack, root)
-    config.settings()  # every problem at once (the file's too), before the program runs
+    settings = config.settings()  # every problem at once (the file's too), before it runs
+    for warning in settings.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     plan = run_program(config)
     return to_json(plan) if as_json else to_text(plan)
 

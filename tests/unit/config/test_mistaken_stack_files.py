@@ -211,3 +211,12 @@ def test_a_stack_file(
     assert FILE in err
     assert case.key in err
     assert case.allowed in err, err
+
+
+def test_starttls_on_the_ldaps_port_is_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _project(tmp_path, stack(f"{P}ldapTransport: starttls", f"{P}ldapPort: 636"))
+    assert cli.main(["--stack", "t", "--root", str(root)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: ldapPort 636 is the standard port of ldaps" in err
