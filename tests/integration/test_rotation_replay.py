@@ -6,7 +6,8 @@ after 3 failed binds, DISA STIG style). For each rotation, the plan before and a
 real program under mocks) tells which resources change: a RandomPassword whose keepers change
 is replaced, and everything that takes its value changes with it. They are applied in
 dependency order: an Okta user's new password into slapd, the Helm release's rules into
-PostgreSQL, the IAM's credentials into "Immuta" (the credentials its sync binds with).
+PostgreSQL, the IAM into the Immuta emulator through the project's Immuta client (Immuta's
+sync binds with the credentials stored there).
 
 Alternating accounts: 0 failed logins and 0 lockouts over three rotations, and the oldest
 password no longer binds. Single account: the gap between Okta and the consumers fails logins,
@@ -30,9 +31,13 @@ import psycopg
 import pytest
 
 from components.config import project_schema
+from components.immuta.client import ImmutaClient
+from components.immuta.connection import ImmutaConnection
+from components.immuta.iam_document import find_iam, iam_entry
 from components.okta.ldap_interface import dn_from_rdns
 from components.query_engine.pg_hba import LdapSearchBindRule
-from rehearsal.mock_engine import PlanResult, Registration, run_program
+from rehearsal.immuta_emulator import ImmutaEmulator
+from rehearsal.mock_engine import PlanResult, Registration, run_program, unwrap_secrets
 from rehearsal.postgres import Postgres
 from rehearsal.servers import DirectoryUser, Slapd
 from rehearsal.tls import TestCA
@@ -137,9 +142,16 @@ class World:
 
     slapd: PolicySlapd
     postgres: Postgres
+    immuta: ImmutaEmulator  # the IAM document Immuta stores; its sync binds with what it holds
+    immuta_connection: ImmutaConnection
     passwords: dict[str, str] = field(default_factory=dict)  # RandomPassword name -> value
-    immuta: tuple[str, str] = ("", "")  # (bind DN, password) Immuta's sync binds with
     generation: int = 0
+
+    def immuta_credentials(self) -> tuple[str, str]:
+        """(bind DN, password) of the IAM as the Immuta emulator stores it now."""
+        _, entry = find_iam(self.immuta.document, "okta")
+        credentials = (entry or {}).get("credentials") or {}
+        return str(credentials.get("bind_dn", "")), str(credentials.get("bind_pw", ""))
 
     def root_dn(self) -> str:
         return self.slapd.root_dn
@@ -165,8 +177,13 @@ class World:
             with self.slapd.admin() as admin:
                 for dn in self.dns(r.inputs["login"]):
                     admin.modify(dn, {"userPassword": [(ldap3.MODIFY_REPLACE, [password])]})
-        elif r.type == IAM:
-            self.immuta = (r.inputs["bindDn"], self._through(r, plan, "bindPassword"))
+        elif r.type == IAM:  # the provider's write, through the project's Immuta client
+            props = {
+                **unwrap_secrets(r.inputs),
+                "bindPassword": self._through(r, plan, "bindPassword"),
+            }
+            with ImmutaClient(self.immuta_connection) as client:
+                client.upsert_iam(iam_entry(props))
         elif r.type == RELEASE:
             qe_dn = plan.outputs["bindDns"]["queryEngine"]
             self.postgres.write_hba(self.rules(qe_dn, self._through(r, plan, "values")))
@@ -219,7 +236,7 @@ class Traffic:
         tls = ldap3.Tls(ca_certs_file=str(self.world.slapd.ca.cert))
         server = ldap3.Server("127.0.0.1", port=self.world.slapd.port, use_ssl=True, tls=tls)
         while not self.stop.is_set():
-            dn, password = self.world.immuta
+            dn, password = self.world.immuta_credentials()
             conn = ldap3.Connection(server, dn, password)
             if not conn.bind():
                 self.failed_binds += 1
@@ -229,7 +246,9 @@ class Traffic:
 
 
 @pytest.fixture
-def world(workdir: Path, ca: TestCA, postgres: Postgres, request: Any) -> Iterator[World]:
+def world(
+    workdir: Path, ca: TestCA, postgres: Postgres, emulator: ImmutaEmulator, request: Any
+) -> Iterator[World]:
     mode = request.param
     plan0 = run_program(_config(mode, 0))
     accounts = tuple(
@@ -237,7 +256,11 @@ def world(workdir: Path, ca: TestCA, postgres: Postgres, request: Any) -> Iterat
     )
     slapd = PolicySlapd(workdir / f"slapd-replay-{mode}", ca, org=ORG, users=(ALICE,),
                         bind_accounts=accounts).start()  # fmt: skip
-    w = World(slapd, postgres)
+    emulator.reset()
+    connection = ImmutaConnection(
+        url=emulator.url, api_key=emulator.api_key, ca_pem=ca.cert.read_text(), timeout=5
+    )
+    w = World(slapd, postgres, emulator, connection)
     for r in changes(type(plan0)(plan0.stack, [], {}, []), plan0):  # the first `pulumi up`
         w.apply(r, plan0)
     yield w
