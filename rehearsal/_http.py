@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import ssl
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
+from urllib.parse import parse_qs, unquote, urlsplit
 
 Handle = Callable[[BaseHTTPRequestHandler, str], None]
 
@@ -45,3 +47,57 @@ def stop_server(server: ThreadingHTTPServer | None) -> None:
     if server is not None:
         server.shutdown()
         server.server_close()
+
+
+Query = dict[str, tuple[str, ...]]
+Respond = Callable[[BaseHTTPRequestHandler, str, str, Query], tuple[int, Any, Mapping[str, str]]]
+
+
+def answer_json(
+    h: BaseHTTPRequestHandler,
+    method: str,
+    respond: Respond,
+    record: Callable[[str, Query, int], None],
+) -> None:
+    """Read the request, let `respond(h, method, path, query)` decide, record it, send JSON."""
+    length = int(h.headers.get("Content-Length") or 0)
+    if length:
+        h.rfile.read(length)
+    split = urlsplit(h.path)
+    path = unquote(split.path)
+    query = {k: tuple(v) for k, v in parse_qs(split.query).items()}
+    status, payload, headers = respond(h, method, path, query)
+    record(path, query, status)
+    body = json.dumps(payload).encode()
+    h.send_response(status)
+    h.send_header("Content-Type", "application/json")
+    h.send_header("Content-Length", str(len(body)))
+    for name, value in headers.items():
+        h.send_header(name, value)
+    h.end_headers()
+    h.wfile.write(body)
+
+
+class Served:
+    """start/stop and `with` for an emulator with `cert`, `key`, `_server` and `_handle`."""
+
+    cert: Path | None
+    key: Path | None
+    _server: ThreadingHTTPServer | None
+
+    def _handle(self, h: BaseHTTPRequestHandler, method: str) -> None:
+        raise NotImplementedError
+
+    def start(self) -> Self:
+        self._server = start_server(self._handle, self.cert, self.key)
+        return self
+
+    def stop(self) -> None:
+        stop_server(self._server)
+        self._server = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()

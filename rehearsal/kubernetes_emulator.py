@@ -35,11 +35,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
 
-from rehearsal._http import start_server, stop_server
+from rehearsal._http import Query, Served, answer_json
 
 JSON = dict[str, Any]
 HELM_SECRET_TYPE = "helm.sh/release.v1"
@@ -138,7 +137,7 @@ class Recorded:
 
 
 @dataclass
-class KubernetesEmulator:
+class KubernetesEmulator(Served):
     token: str = field(default_factory=lambda: "emu-kube-" + secrets.token_hex(12))
     cert: Path | None = None  # TLS certificate and key; None serves plain HTTP
     key: Path | None = None
@@ -204,38 +203,14 @@ class KubernetesEmulator:
         path.chmod(0o600)
         return path
 
-    def start(self) -> KubernetesEmulator:
-        self._server = start_server(self._handle, self.cert, self.key)
-        return self
-
-    def stop(self) -> None:
-        stop_server(self._server)
-        self._server = None
-
-    def __enter__(self) -> KubernetesEmulator:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
-
     # --- request handling ---------------------------------------------------------------
 
     def _handle(self, h: BaseHTTPRequestHandler, method: str) -> None:
-        length = int(h.headers.get("Content-Length") or 0)
-        if length:
-            h.rfile.read(length)
-        split = urlsplit(h.path)
-        path = unquote(split.path)
-        query = {k: tuple(v) for k, v in parse_qs(split.query).items()}
-        status, payload = self._respond(h, method, path, query)
-        with self._lock:
-            self.requests.append(Recorded(method, path, query, status))
-        body = json.dumps(payload).encode()
-        h.send_response(status)
-        h.send_header("Content-Type", "application/json")
-        h.send_header("Content-Length", str(len(body)))
-        h.end_headers()
-        h.wfile.write(body)
+        def record(path: str, query: Query, status: int) -> None:
+            with self._lock:
+                self.requests.append(Recorded(method, path, query, status))
+
+        answer_json(h, method, (lambda *a: (*self._respond(*a), {})), record)
 
     def _respond(
         self,

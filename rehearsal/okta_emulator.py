@@ -28,7 +28,6 @@ and no response or log line ever contains the token.
 from __future__ import annotations
 
 import copy
-import json
 import re
 import secrets
 import threading
@@ -38,9 +37,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from urllib.parse import urlencode
 
-from rehearsal._http import start_server, stop_server
+from rehearsal._http import Query, Served, answer_json
 
 JSON = dict[str, Any]
 
@@ -75,7 +74,7 @@ class _Forbid:
 
 
 @dataclass
-class OktaEmulator:
+class OktaEmulator(Served):
     token: str = field(default_factory=lambda: "emu-okta-" + secrets.token_hex(12))
     cert: Path | None = None  # TLS certificate and key; None serves plain HTTP
     key: Path | None = None
@@ -149,40 +148,14 @@ class OktaEmulator:
                 and (status is None or r.status == status)
             )
 
-    def start(self) -> OktaEmulator:
-        self._server = start_server(self._handle, self.cert, self.key)
-        return self
-
-    def stop(self) -> None:
-        stop_server(self._server)
-        self._server = None
-
-    def __enter__(self) -> OktaEmulator:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
-
     # --- request handling ---------------------------------------------------------------
 
     def _handle(self, h: BaseHTTPRequestHandler, method: str) -> None:
-        length = int(h.headers.get("Content-Length") or 0)
-        if length:
-            h.rfile.read(length)
-        split = urlsplit(h.path)
-        path = unquote(split.path)
-        query = {k: tuple(v) for k, v in parse_qs(split.query).items()}
-        status, payload, headers = self._respond(h, method, path, query)
-        with self._lock:
-            self.requests.append(Recorded(method, path, query, status))
-        body = json.dumps(payload).encode()
-        h.send_response(status)
-        h.send_header("Content-Type", "application/json")
-        h.send_header("Content-Length", str(len(body)))
-        for name, value in headers.items():
-            h.send_header(name, value)
-        h.end_headers()
-        h.wfile.write(body)
+        def record(path: str, query: Query, status: int) -> None:
+            with self._lock:
+                self.requests.append(Recorded(method, path, query, status))
+
+        answer_json(h, method, self._respond, record)
 
     def _respond(
         self,
