@@ -16,7 +16,8 @@ from components.okta.management_api import OktaConnection
 from components.okta.signon_model import DEFAULT_RULE_NAME, Org, Policy, Rule
 from rehearsal.okta_emulator import OktaEmulator
 from tests.support.okta_orgs import EVERYONE, org_to_api
-from verify.__main__ import main, render
+from tests.support.verify_runs import verify_against
+from verify.__main__ import render
 from verify.checks import Check, Target
 from verify.okta_signon import NAME, check_okta_signon
 
@@ -325,33 +326,10 @@ def run(
     capsys: pytest.CaptureFixture[str],
 ) -> Any:
     """`python -m verify --okta-url <emulator>` in-process: (exit code, printed text)."""
-    for name in ("OKTA_API_TOKEN", "IMMUTA_API_KEY", "VERIFY_PROBE_PASSWORD"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("shutil.which", lambda _: None)  # never the real Pulumi CLI
-
-    def go(config: dict[str, Any], *extra: str) -> tuple[int, str]:
-        outputs = {
-            "ldapHost": "127.0.0.1",
-            "ldapPort": 1,  # nothing listens: check 1 fails at once, 2-6 skip
-            "ldapUserBaseDn": "ou=users,dc=acme-dev,dc=oktapreview,dc=com",
-            "bindDns": {"immuta": "uid=svc-immuta@acme.example,dc=acme-dev,dc=oktapreview,dc=com",
-                        "queryEngine": "uid=svc-qe@acme.example,dc=acme-dev,dc=oktapreview,dc=com"},
-            "bindPasswords": {"immuta": BIND_PASSWORD, "queryEngine": BIND_PASSWORD},
-            "bindAccountIds": {"immuta": IMMUTA, "queryEngine": QE},
-        }  # fmt: skip
-        (tmp_path / "outputs.json").write_text(json.dumps(outputs))
-        (tmp_path / "config.json").write_text(json.dumps(config))
-        files = [
-            "--outputs",
-            str(tmp_path / "outputs.json"),
-            "--config",
-            str(tmp_path / "config.json"),
-        ]
-        argv = ["--stack", "dev", *files, "--okta-url", okta.url, "--timeout", "2", *extra]
-        code = main(argv)
-        return code, capsys.readouterr().out
-
-    return go
+    return verify_against(
+        okta, tmp_path, monkeypatch, capsys, root_dn="dc=acme-dev,dc=oktapreview,dc=com",
+        account_ids={"immuta": IMMUTA, "queryEngine": QE}, bind_password=BIND_PASSWORD,
+    )  # fmt: skip
 
 
 def secret(value: str) -> dict[str, Any]:
