@@ -79,7 +79,8 @@ def answer_json(
 
 
 class Served:
-    """start/stop and `with` for an emulator with `cert`, `key`, `_server` and `_handle`."""
+    """start/stop, `with` and the URL for an emulator with `cert`, `key`, `_server` and
+    `_handle`."""
 
     cert: Path | None
     key: Path | None
@@ -87,6 +88,13 @@ class Served:
 
     def _handle(self, h: BaseHTTPRequestHandler, method: str) -> None:
         raise NotImplementedError
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("emulator not started")
+        scheme = "https" if self.cert else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
 
     def start(self) -> Self:
         self._server = start_server(self._handle, self.cert, self.key)

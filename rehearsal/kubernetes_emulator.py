@@ -149,13 +149,6 @@ class KubernetesEmulator(Served):
 
     # --- control ------------------------------------------------------------------------
 
-    @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("emulator not started")
-        scheme = "https" if self.cert else "http"
-        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
-
     def reset(self) -> KubernetesEmulator:
         """No secrets, no faults, no recorded requests."""
         with self._lock:

@@ -95,13 +95,6 @@ class OktaEmulator(Served):
     # --- control ------------------------------------------------------------------------
 
     @property
-    def url(self) -> str:
-        if self._server is None:
-            raise RuntimeError("emulator not started")
-        scheme = "https" if self.cert else "http"
-        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
-
-    @property
     def auth_header(self) -> dict[str, str]:
         return {"Authorization": f"SSWS {self.token}", "Accept": "application/json"}
 
