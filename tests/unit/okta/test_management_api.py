@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -36,20 +35,6 @@ from tests.support.okta_orgs import (
     org_to_api,
     orgs,
 )
-
-
-@pytest.fixture(scope="module")
-def okta_server() -> Iterator[OktaEmulator]:
-    emu = OktaEmulator().start()
-    yield emu
-    emu.stop()
-
-
-@pytest.fixture
-def emu(okta_server: OktaEmulator) -> OktaEmulator:
-    """The module's emulator, emptied: no data, no faults, no recorded requests."""
-    okta_server.default_limit = 20
-    return okta_server.seed()
 
 
 def connect(emu: OktaEmulator, token: str | None = None, **options: Any) -> OktaClient:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import pytest
 from hypothesis import given, settings
 
 from components.okta.signon_model import AUTH_TYPES, Attempt, Org, decide, from_api
@@ -21,19 +19,6 @@ from tests.support.okta_orgs import (
     org_to_api,
     orgs,
 )
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[OktaEmulator]:
-    emu = OktaEmulator().start()
-    yield emu
-    emu.stop()
-
-
-@pytest.fixture
-def emu(emulator: OktaEmulator) -> OktaEmulator:
-    """The module's emulator, emptied: no data, no faults, no recorded requests."""
-    return emulator.seed()
 
 
 def policy_json(i: int, *, system: bool = False) -> dict[str, Any]:
@@ -147,14 +132,14 @@ def test_users_by_id_or_login_and_their_groups(emu: OktaEmulator) -> None:
 @settings(max_examples=40, deadline=None)
 @given(gen=orgs())
 def test_generated_org_served_and_read_back_decides_the_same(
-    emulator: OktaEmulator, gen: GeneratedOrg
+    okta_server: OktaEmulator, gen: GeneratedOrg
 ) -> None:
     policies, rules = org_to_api(gen.org)
     users, groups, user_groups = directory_to_api(gen)
-    emulator.seed(
+    okta_server.seed(
         policies=policies, rules=rules, users=users, groups=groups, user_groups=user_groups
     )
-    with httpx.Client(base_url=emulator.url, headers=emulator.auth_header) as client:
+    with httpx.Client(base_url=okta_server.url, headers=okta_server.auth_header) as client:
         listed, _ = fetch_all(client, "/api/v1/policies?type=OKTA_SIGN_ON&limit=2")
         rules_read = {
             p["id"]: client.get(f"/api/v1/policies/{p['id']}/rules").json() for p in listed
