@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 from components.config import PROJECT_ROOT, SettingsError
+from components.config.stack_file import StackFileError, list_stacks
 from offline_plan.render import to_json, to_text
 from rehearsal.mock_engine import run_program
-from rehearsal.stack_config import StackConfigError, list_stacks, load_stack_config
+from rehearsal.stack_config import load_stack_config
 
 SNAPSHOT_DIR = PROJECT_ROOT / "stacks" / "plans"
 
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"wrote {out / f'{stack}.txt'}")
             return 0
         sys.stdout.write(render(args.stack, args.json, args.root))
-    except (StackConfigError, SettingsError) as exc:  # bad input: one report, one exit code
+    except (StackFileError, SettingsError) as exc:  # bad input: one report, one exit code
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # the program's own errors

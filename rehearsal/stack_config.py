@@ -12,16 +12,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from components.config import PROJECT_ROOT, Problem, Settings, load_schema, load_settings
-from components.config.stack_file import StackFileError, list_stacks, read_stack_file
+from components.config.stack_file import list_stacks, read_stack_file
 
 SECRET_PLACEHOLDER = "offline-plan-secret-placeholder"
-StackConfigError = StackFileError
 
 __all__ = [
     "PROJECT_ROOT",
     "SECRET_PLACEHOLDER",
     "StackConfig",
-    "StackConfigError",
     "list_stacks",
     "load_stack_config",
 ]

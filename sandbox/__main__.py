@@ -33,8 +33,8 @@ from pathlib import Path
 from types import FrameType
 
 from components.config import Settings, SettingsError
+from components.config.stack_file import StackFileError
 from components.secret_text import scrub
-from rehearsal.stack_config import StackConfigError
 from sandbox.desired import (
     GENERATED,
     SandboxError,
@@ -240,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
             wait(sb)
     except KeyboardInterrupt:
         return 130 if args.check else 0
-    except (SettingsError, StackConfigError, OrgFileError) as exc:
+    except (SettingsError, StackFileError, OrgFileError) as exc:
         print(f"error: {scrub(str(exc), GENERATED)}", file=sys.stderr)
         return 2
     except SandboxError as exc:

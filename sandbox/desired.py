@@ -99,7 +99,7 @@ class Desired:
 
 
 def stack_config(stack: str) -> tuple[StackConfig, Settings]:
-    """The stack's config as the CLI would pass it; SettingsError/StackConfigError when bad."""
+    """The stack's config as the CLI would pass it; SettingsError/StackFileError when bad."""
     config = load_stack_config(stack)
     return config, config.settings()
 

@@ -11,12 +11,8 @@ import yaml
 from components.config import SettingsError, load_settings, project_schema
 from components.config._model import ConfigModel
 from components.config._schema import read_yaml
-from rehearsal.stack_config import (
-    SECRET_PLACEHOLDER,
-    StackConfigError,
-    list_stacks,
-    load_stack_config,
-)
+from components.config.stack_file import StackFileError
+from rehearsal.stack_config import SECRET_PLACEHOLDER, list_stacks, load_stack_config
 
 ROOT = Path(__file__).resolve().parents[3]
 PROJECT = "okta-ldap-immuta"
@@ -102,7 +98,7 @@ def test_loader_supplies_a_placeholder_for_unset_credentials(tmp_path: Path) -> 
 
 def test_loader_names_a_missing_stack(tmp_path: Path) -> None:
     root = _project(tmp_path, "config: {}\n")
-    with pytest.raises(StackConfigError, match=r"no stack file .*Pulumi.nope.yaml"):
+    with pytest.raises(StackFileError, match=r"no stack file .*Pulumi.nope.yaml"):
         load_stack_config("nope", root)
 
 
