@@ -6,10 +6,12 @@ PY := .venv/bin/python
 
 .PHONY: deps system-deps plan plan-json plan-update sandbox sandbox-down verify adopt lint lint-workflows test unit bench clean
 
-# Python toolchain: uv (installed with pip when missing) and the locked dependencies.
-.venv/.synced: pyproject.toml uv.lock
-	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
-	@uv sync --frozen --quiet --compile-bytecode
+# Python toolchain: uv (the one on PATH, else a private copy in .bootstrap/, see scripts/uv.sh)
+# and the locked dependencies; --locked fails when uv.lock does not match pyproject.toml.
+# No managed Python is downloaded (the system's python3, 3.11 to 3.13, is used), and TLS trusts the
+# system's certificate store (a corporate proxy's CA included), as pip does.
+.venv/.synced: pyproject.toml uv.lock scripts/uv.sh
+	@uv=$$(bash scripts/uv.sh) && UV_PYTHON_DOWNLOADS=never UV_NATIVE_TLS=1 "$$uv" sync --locked --quiet --compile-bytecode
 	@touch $@
 
 # The environment may set PYTHONDONTWRITEBYTECODE; precompile our own packages like uv does
@@ -88,4 +90,4 @@ bench: deps system-deps
 	-$(PY) bench/rotation_replay.py
 
 clean:
-	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache tools/node_modules
+	rm -rf .venv .bootstrap .pytest_cache .mypy_cache .ruff_cache tools/node_modules
