@@ -50,7 +50,11 @@ def stop_server(server: ThreadingHTTPServer | None) -> None:
 
 
 Query = dict[str, tuple[str, ...]]
-Respond = Callable[[BaseHTTPRequestHandler, str, str, Query], tuple[int, Any, Mapping[str, str]]]
+# A header's value, or its values: a list sends one header line per value (Okta's `Link`).
+HeaderValue = str | list[str]
+Respond = Callable[
+    [BaseHTTPRequestHandler, str, str, Query], tuple[int, Any, Mapping[str, HeaderValue]]
+]
 
 
 def answer_json(
@@ -59,10 +63,10 @@ def answer_json(
     respond: Respond,
     record: Callable[[str, Query, int], None],
 ) -> None:
-    """Read the request, let `respond(h, method, path, query)` decide, record it, send JSON."""
+    """Read the request, let `respond(h, method, path, query)` decide, record it, send JSON.
+    The request body, if any, is on `h.request_body` (bytes) for `respond` to read."""
     length = int(h.headers.get("Content-Length") or 0)
-    if length:
-        h.rfile.read(length)
+    h.request_body = h.rfile.read(length) if length else b""  # type: ignore[attr-defined]
     split = urlsplit(h.path)
     path = unquote(split.path)
     query = {k: tuple(v) for k, v in parse_qs(split.query).items()}
@@ -73,7 +77,8 @@ def answer_json(
     h.send_header("Content-Type", "application/json")
     h.send_header("Content-Length", str(len(body)))
     for name, value in headers.items():
-        h.send_header(name, value)
+        for one in [value] if isinstance(value, str) else value:
+            h.send_header(name, one)
     h.end_headers()
     h.wfile.write(body)
 

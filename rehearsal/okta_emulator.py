@@ -1,12 +1,15 @@
 """A local emulator of the read-only Okta Management API endpoints the stack reads.
 
 Endpoints (all GET, `Authorization: SSWS <token>`):
-  /api/v1/policies?type=OKTA_SIGN_ON   paginated: `limit`, `after` cursor, `Link: <..>; rel="next"`
+  /api/v1/policies?type=OKTA_SIGN_ON   paginated: `limit`, `after` cursor, one `Link` header per
+                                       relation (`rel="self"`, then `rel="next"`), as Okta sends
   /api/v1/policies?type=PASSWORD       the same (seed PASSWORD policies with `type: PASSWORD`)
   /api/v1/policies/{id}/rules
-  /api/v1/users/{idOrLogin}            as seeded: `status`, `passwordChanged`, `profile.login`
+  /api/v1/users/{idOrLogin}            exactly as seeded: real users may carry `status`
+                                       PROVISIONED and `passwordChanged: null`
   /api/v1/users/{id}/groups            paginated like policies
-  /api/v1/groups?q=<name prefix>       paginated like policies
+  /api/v1/groups?q=<name prefix>       a search: every match on one page, no `next` link
+                                       (Okta does not page `q` searches)
   /api/v1/users?search=profile.login eq "<login>" (or `sw "<prefix>"`): case-insensitive, as
                                        Okta compares operators and values; paginated
   /api/v1/users/{id}/roles             the user's admin role assignments, as seeded (`roles`)
@@ -39,9 +42,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from rehearsal._http import Query, Served, answer_json
+from rehearsal._http import HeaderValue, Query, Served, answer_json
 
 JSON = dict[str, Any]
+Headers = Mapping[str, HeaderValue]
 
 ERR_TOKEN = {"errorCode": "E0000011", "errorSummary": "Invalid token provided"}
 ERR_FORBIDDEN = {
@@ -156,7 +160,7 @@ class OktaEmulator(Served):
         method: str,
         path: str,
         query: Mapping[str, tuple[str, ...]],
-    ) -> tuple[int, Any, dict[str, str]]:
+    ) -> tuple[int, Any, Headers]:
         auth = h.headers.get("Authorization", "")
         if not secrets.compare_digest(auth.encode(), f"SSWS {self.token}".encode()):
             return 401, ERR_TOKEN, {"WWW-Authenticate": 'SSWS realm="okta-emulator"'}
@@ -197,9 +201,7 @@ class OktaEmulator(Served):
                 return True
         return False
 
-    def _route(
-        self, path: str, query: Mapping[str, tuple[str, ...]]
-    ) -> tuple[int, Any, dict[str, str]]:
+    def _route(self, path: str, query: Mapping[str, tuple[str, ...]]) -> tuple[int, Any, Headers]:
         with self._lock:
             if path == "/api/v1/policies":
                 kind = query.get("type", ("",))[0]
@@ -242,6 +244,8 @@ class OktaEmulator(Served):
             if path == "/api/v1/groups":
                 prefix = query.get("q", ("",))[0].lower()
                 items = [g for g in self.groups if g["profile"]["name"].lower().startswith(prefix)]
+                if "q" in query:  # a search: one page, no Link (recorded from a real org)
+                    return 200, copy.deepcopy(items), {}
                 return self._page(path, query, items)
         return 404, _error("E0000022", "The endpoint does not support the provided HTTP method"), {}
 
@@ -255,7 +259,7 @@ class OktaEmulator(Served):
 
     def _page(
         self, path: str, query: Mapping[str, tuple[str, ...]], items: list[JSON]
-    ) -> tuple[int, Any, dict[str, str]]:
+    ) -> tuple[int, Any, Headers]:
         try:
             limit = int(query.get("limit", (str(self.default_limit),))[0])
         except ValueError:
@@ -274,7 +278,7 @@ class OktaEmulator(Served):
         if start + limit < len(items):
             nxt = urlencode({**base, "after": page[-1]["id"]})
             links.append(f'<{self.url}{path}?{nxt}>; rel="next"')
-        return 200, copy.deepcopy(page), {"Link": ", ".join(links)}
+        return 200, copy.deepcopy(page), {"Link": links}
 
 
 def _search_users(users: Sequence[JSON], search: str) -> list[JSON] | None:

@@ -77,7 +77,7 @@ def load_org(path: Path | None) -> BaseOrg:
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise OrgFileError(f"--org {path}: {type(exc).__name__}: {exc}") from None
     if not any(p.system for p in org.policies):  # every Okta org has its default policy
-        last = max((p.priority for p in org.policies), default=0)
+        last = max((p.priority or 0 for p in org.policies), default=0)
         default = replace(DEFAULT_POLICY, priority=last + 1, groups_included=frozenset({everyone}))
         org = replace(org, policies=(*org.policies, default))
     return BaseOrg(org, groups, f"the org in {path}")

@@ -105,6 +105,17 @@ def _judge(org: Org, attempt: Attempt, name: str, t: Target) -> Check:
             _fix(t),
         )  # fmt: skip
     outcomes = d.outcomes()
+    unknowable = next((o for o in outcomes if o is not None and o.unknowable), None)
+    if unknowable is not None:
+        return Check(
+            NUMBER, name, "fail", f"unknowable: {unknowable.unknowable}",
+            "Okta documents no outcome for this account's LDAP Interface binds on that rule"
+            + (f" (it decides only if {d.reason} holds)" if d.uncertain else "")
+            + _stack_policy(org, attempt, t, d),
+            "give the bind accounts a rule Okta documents for LDAP Interface binds (authtype "
+            "LDAP_INTERFACE, access ALLOW, no MFA, primaryFactor PASSWORD_IDP on Identity "
+            "Engine: oktaEngine identity), or " + _fix(t),
+        )  # fmt: skip
     good = all(o is not None and o.allowed and not o.mfa_required for o in outcomes)
     detail = f"{_where(d)}: {_verdict(d)}"
     if good:

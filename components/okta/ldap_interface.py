@@ -9,7 +9,11 @@ from ldap3.utils.dn import escape_rdn
 
 Transport = Literal["ldaps", "starttls"]
 
-OKTA_DOMAINS: tuple[str, ...] = ("okta.com", "oktapreview.com", "okta-emea.com")
+# Okta's "LDAP Interface connection settings" (help.okta.com) lists okta.com, oktapreview.com and
+# okta-emea.com for the host and bind DN, and okta-gov.com too for the base DN. For okta-gov.com
+# the host `<org>.ldap.okta-gov.com` and the DN `dc=<org>,dc=okta-gov,dc=com` follow the same
+# pattern as the other three: inferred, the page spells neither out.
+OKTA_DOMAINS: tuple[str, ...] = ("okta.com", "oktapreview.com", "okta-emea.com", "okta-gov.com")
 STANDARD_PORTS: dict[Transport, int] = {"ldaps": 636, "starttls": 389}
 
 

@@ -6,7 +6,8 @@ Only GET requests, ever (the class has no other verb). Documented by Okta:
 - Pagination: list responses carry `Link: <url>; rel="next"` until the last page.
 - Rate limits: 429 E0000047 with `X-Rate-Limit-Reset`, the UTC epoch second at which the window
   resets. The wait is measured against the response's `Date` (Okta's clock, so a skewed local
-  clock never retries early); without the header, exponential backoff.
+  clock never retries early). Okta calls the reset "only a suggested value" for concurrency
+  limits (rl2-monitor): without the header, or when it is not in the future, exponential backoff.
 - Errors: `{"errorCode", "errorSummary"}`; 401 E0000011 bad token, 403 E0000006 no permission,
   404 E0000007 not found.
 
@@ -23,7 +24,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
@@ -181,10 +182,12 @@ class OktaClient:
         transport: httpx.BaseTransport | None = None,
         max_attempts: int = MAX_ATTEMPTS,
         max_retry_seconds: float = MAX_RETRY_SECONDS,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._conn = connection
         self._max_attempts = max_attempts
         self._max_retry_seconds = max_retry_seconds
+        self._sleep = sleep
         self.requests_sent: collections.Counter[str] = collections.Counter()
         self._http = httpx.Client(
             base_url=connection.base_url,
@@ -213,7 +216,7 @@ class OktaClient:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, _RetryableResponse) and exc.response.status_code == 429:
             wait = until_reset(exc.response)
-            if wait is not None:
+            if wait:  # a reset in the past (or now) is no wait at all: back off instead
                 return wait
         backoff = tenacity.wait_exponential(multiplier=BACKOFF_INITIAL, max=BACKOFF_MAX)
         return float(backoff(state)) + float(tenacity.wait_random(0, BACKOFF_INITIAL)(state))
@@ -231,6 +234,7 @@ class OktaClient:
             stop=tenacity.stop_after_attempt(self._max_attempts)
             | tenacity.stop_before_delay(self._max_retry_seconds),
             wait=self._wait,
+            sleep=self._sleep,
             before_sleep=lambda s: log.warning(
                 "Okta %s: %s; retry in %.1fs", what, _describe(s), s.upcoming_sleep
             ),

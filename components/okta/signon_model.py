@@ -20,9 +20,20 @@ Pure standard library. Every behaviour below rests on Okta's own text:
   the Everyone group. Its Default Rule cannot be changed through the API (terraform-provider-okta
   #721); the Admin Console can still switch its MFA on or off (help.okta.com/oie .../
   edit-global-session-policy.htm), so never assume the default rule's MFA setting.
-[AUTORULE] Okta adds a rule named "Default Rule" to every new OKTA_SIGN_ON policy by itself
-  (terraform-provider-okta #2412). Its settings are not documented: DEFAULT_RULE_* below is an
-  inference (allow, any way in, no MFA) kept in one place.
+[AUTORULE] Inferred, not documented: Okta adds a rule named "Default Rule" to every new
+  OKTA_SIGN_ON policy by itself. terraform-provider-okta #2412 reports it; the archived Policy
+  API says "Only the default Policy contains a default Rule". Its settings are documented
+  nowhere: DEFAULT_RULE_* below is an inference (allow, any way in, no MFA) kept in one place.
+  The stack's rules come first and decide for the bind accounts, so neither reading matters
+  to them.
+[PRIMARY] Identity Engine: an ALLOW rule names its primary factor, `PASSWORD_IDP` or
+  `PASSWORD_IDP_ANY_FACTOR`; a rule created without one reads back `PASSWORD_IDP_ANY_FACTOR`
+  (recorded from a real Identity Engine org). Okta's LDAP Interface instructions ask for "A
+  password" (`PASSWORD_IDP`); what an LDAP bind meets under any other primary factor is not
+  documented, so a rule with it that decides an LDAP bind makes the decision unknowable.
+[ORDER] A rule (or policy) without a priority (`priority: null`) has no documented place in
+  the order: when it and another rule of the same policy both hold, which one decides is
+  unknowable. Alone, it decides wherever it sits.
 [STATUS] Rules and policies have `status` ACTIVE or INACTIVE; only ACTIVE ones are evaluated.
 
 Okta facts on what an OKTA_SIGN_ON rule accepts, Classic vs Identity Engine: see AUTHTYPE_FINDINGS.
@@ -35,7 +46,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal, cast
 
 AuthType = Literal["ANY", "RADIUS", "LDAP_INTERFACE"]
-Access = Literal["ALLOW", "DENY"]
+Access = Literal["ALLOW", "DENY", "CHALLENGE"]
 AUTH_TYPES: tuple[AuthType, ...] = ("ANY", "RADIUS", "LDAP_INTERFACE")
 
 AUTHTYPE_FINDINGS = """\
@@ -51,15 +62,19 @@ AUTHTYPE_FINDINGS = """\
   (https://help.okta.com/en/prod/Content/Topics/Security/policies/about-signon-policies.htm).
 - actions.signon.access: `ALLOW` or `DENY` on both engines (Signon Action object). Identity Engine
   adds `primaryFactor` (PASSWORD_IDP_ANY_FACTOR | PASSWORD_IDP, required when access is ALLOW).
-  The Terraform/Pulumi resource also documents access `CHALLENGE` (factor sequences,
-  https://registry.terraform.io/providers/okta/okta/latest/docs/resources/policy_rule_signon);
-  this model refuses it rather than guess what it means for an LDAP bind.
+  The Terraform/Pulumi resource also documents access `CHALLENGE` (factor sequences, Classic
+  Engine feature PASSWORDLESS_AUTHN_SIGNON_POLICY,
+  https://registry.terraform.io/providers/okta/okta/latest/docs/resources/policy_rule_signon):
+  nothing documents what it means for an LDAP bind, so such a rule on a sign-in's path makes
+  the decision unknowable; anywhere else it changes nothing.
 """
 
 DEFAULT_RULE_NAME = "Default Rule"
 DEFAULT_RULE_ACCESS: Access = "ALLOW"  # inferred [AUTORULE]
 DEFAULT_RULE_AUTHTYPE: AuthType = "ANY"  # inferred [AUTORULE]
 DEFAULT_RULE_MFA = False  # inferred [AUTORULE]
+PASSWORD_ONLY = "PASSWORD_IDP"  # [PRIMARY]
+ANY_FACTOR = "PASSWORD_IDP_ANY_FACTOR"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,7 +83,7 @@ class Rule:
 
     id: str
     name: str
-    priority: int
+    priority: int | None  # None: Okta answered `priority: null` [ORDER]
     status: str = "ACTIVE"
     access: Access = "ALLOW"
     authtype: AuthType = "ANY"
@@ -76,6 +91,7 @@ class Rule:
     users_excluded: frozenset[str] = frozenset()
     system: bool = False
     unevaluable: tuple[str, ...] = ()
+    primary_factor: str | None = None  # Identity Engine only [PRIMARY]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,7 +100,7 @@ class Policy:
 
     id: str
     name: str
-    priority: int
+    priority: int | None  # None: Okta answered `priority: null` [ORDER]
     status: str = "ACTIVE"
     groups_included: frozenset[str]
     rules: tuple[Rule, ...] = ()
@@ -117,12 +133,15 @@ class Attempt:
 @dataclass(frozen=True)
 class Decision:
     """The rule that decides. When `unknown` is not empty, this rule decides only if those
-    conditions hold; `otherwise` is the decision when they do not (None: Okta denies)."""
+    conditions hold; `otherwise` is the decision when they do not (None: Okta denies). When
+    `unknowable` is set, Okta's answer is not documented: it names the one rule that makes it so.
+    """
 
     policy: Policy
     rule: Rule
     unknown: tuple[str, ...] = ()
     otherwise: Decision | None = None
+    unknowable: str = ""
 
     @property
     def allowed(self) -> bool:
@@ -152,9 +171,18 @@ class Decision:
         return (replace(self, otherwise=None), *rest)
 
 
+def _order(priority: int | None) -> tuple[bool, int]:
+    return (priority is None, priority or 0)
+
+
 def ordered_policies(org: Org) -> tuple[Policy, ...]:
     """Priority order, the system default policy last whatever its number [DEFAULT]."""
-    return tuple(sorted(org.policies, key=lambda p: (p.system, p.priority)))
+    return tuple(sorted(org.policies, key=lambda p: (p.system, *_order(p.priority))))
+
+
+def ordered_rules(policy: Policy) -> tuple[Rule, ...]:
+    """Priority order; a rule without a priority after the others [ORDER]."""
+    return tuple(sorted(policy.rules, key=lambda r: _order(r.priority)))
 
 
 def _includes(org: Org, policy: Policy, attempt: Attempt) -> bool:
@@ -170,22 +198,66 @@ def _rule_holds(rule: Rule, attempt: Attempt) -> bool:
     return rule.authtype == "ANY" or rule.authtype == attempt.authtype
 
 
-def _candidates(org: Org, attempt: Attempt) -> Iterator[tuple[Policy, Rule, tuple[str, ...]]]:
+def _where(policy: Policy, rule: Rule) -> str:
+    return f'rule "{rule.name}" ({rule.id}) of policy "{policy.name}"'
+
+
+def _unknowable(policy: Policy, rule: Rule, holding: Sequence[Rule], attempt: Attempt) -> str:
+    """Why Okta's answer for this rule on this sign-in is not documented ("" when it is)."""
+    if rule.access == "CHALLENGE":
+        return (
+            f"{_where(policy, rule)} answers access CHALLENGE (a factor sequence); Okta "
+            f"documents no outcome of it for an {attempt.authtype} sign-in"
+        )
+    unordered = next((r for r in holding if r.priority is None), None)
+    if unordered is not None and len(holding) > 1:
+        return (
+            f"{_where(policy, unordered)} has no priority (null), so which of the "
+            f"{len(holding)} rules of that policy that hold comes first is not documented"
+        )
+    if (
+        attempt.authtype == "LDAP_INTERFACE"
+        and rule.access == "ALLOW"
+        and rule.primary_factor not in (None, PASSWORD_ONLY)
+    ):
+        return (
+            f"{_where(policy, rule)} establishes the session with primaryFactor "
+            f"{rule.primary_factor}; Okta's LDAP Interface instructions ask for a password "
+            f"({PASSWORD_ONLY}) and document no LDAP bind under any other primary factor"
+        )
+    return ""
+
+
+def _candidates(org: Org, attempt: Attempt) -> Iterator[tuple[Policy, Rule, tuple[str, ...], str]]:
+    reached: list[tuple[Policy, list[Rule]]] = []
     for policy in ordered_policies(org):
         if policy.status != "ACTIVE" or not _includes(org, policy, attempt):  # [STATUS] [EVAL]
             continue
         # A policy with no (active) rules yields nothing and so never applies [EVAL].
-        for rule in sorted(policy.rules, key=lambda r: r.priority):
-            if rule.status == "ACTIVE" and _rule_holds(rule, attempt):
-                yield policy, rule, policy.unevaluable + rule.unevaluable
+        holding = [
+            r for r in ordered_rules(policy) if r.status == "ACTIVE" and _rule_holds(r, attempt)
+        ]
+        if holding:
+            reached.append((policy, holding))
+    unordered = next((p for p, _ in reached if p.priority is None and not p.system), None)
+    order = ""
+    if unordered is not None and len(reached) > 1:
+        order = (
+            f'policy "{unordered.name}" ({unordered.id}) has no priority (null), so which of '
+            f"the {len(reached)} policies that include the account comes first is not documented"
+        )
+    for policy, holding in reached:
+        for rule in holding:
+            why = order or _unknowable(policy, rule, holding, attempt)
+            yield policy, rule, policy.unevaluable + rule.unevaluable, why
 
 
 def decide(org: Org, attempt: Attempt) -> Decision | None:
     """The first rule whose conditions all hold decides [EVAL]; None when none does (then no
     sign-in: inferred, since the default policy normally always has a rule that applies)."""
     result: Decision | None = None
-    for policy, rule, unknown in reversed(list(_candidates(org, attempt))):
-        result = Decision(policy, rule, unknown, result if unknown else None)
+    for policy, rule, unknown, why in reversed(list(_candidates(org, attempt))):
+        result = Decision(policy, rule, unknown, result if unknown else None, why)
     return result
 
 
@@ -204,7 +276,7 @@ def okta_default_rule(policy_id: str, priority: int) -> Rule:
 def _with_okta_default_rule(policy: Policy) -> Policy:
     if any(r.name == DEFAULT_RULE_NAME for r in policy.rules):
         return policy
-    last = max((r.priority for r in policy.rules), default=0)
+    last = max((r.priority or 0 for r in policy.rules), default=0)
     return replace(policy, rules=(*policy.rules, okta_default_rule(policy.id, last + 1)))
 
 
@@ -219,7 +291,7 @@ def insert_policies(
     replaces it (an update moves it): it keeps the existing id and the existing Okta Default Rule.
     With `okta_adds_default_rule`, a newly created policy gets Okta's own Default Rule last.
     """
-    priorities = [p.priority for p in planned]
+    priorities = [p.priority or 0 for p in planned]
     if len(set(priorities)) != len(priorities) or any(n < 1 for n in priorities):
         raise ValueError("planned policies need distinct priorities from 1 up")
     if any(p.system for p in planned):
@@ -231,15 +303,15 @@ def insert_policies(
     planned_names = {p.name for p in planned}
     order = [
         p
-        for p in sorted(org.policies, key=lambda p: p.priority)
+        for p in sorted(org.policies, key=lambda p: _order(p.priority))
         if not p.system and p.name not in planned_names
     ]
-    for new in sorted(planned, key=lambda p: p.priority):
+    for new in sorted(planned, key=lambda p: p.priority or 0):
         old = by_name.get(new.name)
         if old is not None:
             names = {r.name for r in new.rules}
             kept = [r for r in old.rules if (r.name == DEFAULT_RULE_NAME or r.system)]
-            last = max((r.priority for r in new.rules), default=0)
+            last = max((r.priority or 0 for r in new.rules), default=0)
             extra = [
                 replace(r, priority=last + i)
                 for i, r in enumerate((r for r in kept if r.name not in names), start=1)
@@ -247,7 +319,7 @@ def insert_policies(
             new = replace(new, id=old.id, rules=(*new.rules, *extra))
         elif okta_adds_default_rule:
             new = _with_okta_default_rule(new)
-        order.insert(min(new.priority - 1, len(order)), new)
+        order.insert(min((new.priority or 1) - 1, len(order)), new)
     renumbered = [replace(p, priority=i) for i, p in enumerate(order, start=1)]
     tail = [replace(p, priority=len(renumbered) + 1 + i) for i, p in enumerate(system)]
     return replace(org, policies=(*renumbered, *tail))
@@ -296,10 +368,13 @@ def _rule_unknowns(conditions: Mapping[str, Any]) -> tuple[str, ...]:
         if not value or key == "authContext":
             continue
         if key == "people":
+            # Empty lists narrow nothing (Okta's own `cloud-rule` example carries
+            # `"groups": {"include": [], "exclude": []}`).
             if _ids(_get(value, "users", "include")):
                 out.append("rule condition people.users.include")
-            if _get(value, "groups"):
-                out.append("rule condition people.groups")
+            for part in ("include", "exclude"):
+                if _ids(_get(value, "groups", part)):
+                    out.append(f"rule condition people.groups.{part}")
             continue
         if isinstance(value, Mapping):
             leftovers = {
@@ -314,10 +389,15 @@ def _rule_unknowns(conditions: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _priority(item: Mapping[str, Any]) -> int | None:
+    value = item.get("priority")
+    return None if value is None else int(value)
+
+
 def _rule_from_api(policy_id: str, item: Mapping[str, Any]) -> Rule:
     conditions: Mapping[str, Any] = item.get("conditions") or {}
     access = _get(item, "actions", "signon", "access") or "ALLOW"
-    if access not in ("ALLOW", "DENY"):
+    if access not in ("ALLOW", "DENY", "CHALLENGE"):
         raise ValueError(f"rule {item.get('id')} of policy {policy_id}: access {access!r}")
     unknown = list(_rule_unknowns(conditions))
     authtype = _get(conditions, "authContext", "authType") or "ANY"  # documented default ANY
@@ -327,7 +407,7 @@ def _rule_from_api(policy_id: str, item: Mapping[str, Any]) -> Rule:
     return Rule(
         id=str(item["id"]),
         name=str(item.get("name", "")),
-        priority=int(item["priority"]),
+        priority=_priority(item),
         status=str(item.get("status", "ACTIVE")),
         access=cast(Access, access),
         authtype=cast(AuthType, authtype),
@@ -335,6 +415,7 @@ def _rule_from_api(policy_id: str, item: Mapping[str, Any]) -> Rule:
         users_excluded=_ids(_get(conditions, "people", "users", "exclude")),
         system=bool(item.get("system", False)),
         unevaluable=tuple(unknown),
+        primary_factor=_get(item, "actions", "signon", "primaryFactor") or None,
     )
 
 
@@ -359,13 +440,14 @@ def from_api(
         unknown = _policy_unknowns(item)
         include = _ids(_get(item, "conditions", "people", "groups", "include"))
         rules = sorted(
-            (_rule_from_api(pid, r) for r in rules_by_policy[pid]), key=lambda r: r.priority
+            (_rule_from_api(pid, r) for r in rules_by_policy[pid]),
+            key=lambda r: _order(r.priority),
         )
         policies.append(
             Policy(
                 id=pid,
                 name=str(item.get("name", "")),
-                priority=int(item["priority"]),
+                priority=_priority(item),
                 status=str(item.get("status", "ACTIVE")),
                 groups_included=include or frozenset({everyone_group_id}),
                 rules=tuple(rules),
@@ -373,5 +455,5 @@ def from_api(
                 unevaluable=unknown,
             )
         )
-    policies.sort(key=lambda p: (p.system, p.priority))
+    policies.sort(key=lambda p: (p.system, *_order(p.priority)))
     return Org(policies=tuple(policies), everyone_group_id=everyone_group_id)

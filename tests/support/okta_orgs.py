@@ -17,7 +17,9 @@ from typing import Any
 from hypothesis import strategies as st
 
 from components.okta.signon_model import (
+    ANY_FACTOR,
     DEFAULT_RULE_NAME,
+    PASSWORD_ONLY,
     AuthType,
     Org,
     Policy,
@@ -51,6 +53,8 @@ class GeneratedOrg:
 
 user_sets = st.frozensets(st.sampled_from(USERS), max_size=len(USERS))
 statuses = st.sampled_from(("ACTIVE", "ACTIVE", "ACTIVE", "INACTIVE"))
+# Classic (none), Identity Engine as Okta's LDAP instructions ask, and as Okta fills it in.
+primary_factors = st.sampled_from((None, PASSWORD_ONLY, PASSWORD_ONLY, ANY_FACTOR))
 
 
 @st.composite
@@ -69,6 +73,7 @@ def rules(draw: st.DrawFn, policy_id: str, *, min_size: int = 0, max_size: int =
                 authtype=authtype,
                 mfa_required=draw(st.booleans()),
                 users_excluded=draw(user_sets),
+                primary_factor=draw(primary_factors),
             )
         )
     return out
@@ -160,7 +165,7 @@ def rule_to_api(rule: Rule) -> dict[str, Any]:
                 "access": rule.access,
                 "requireFactor": rule.mfa_required,
                 **({"factorPromptMode": "ALWAYS"} if rule.mfa_required else {}),
-                "primaryFactor": "PASSWORD_IDP",
+                **({"primaryFactor": rule.primary_factor} if rule.primary_factor else {}),
                 "rememberDeviceByDefault": False,
                 "session": {
                     "usePersistentCookie": False,

@@ -357,10 +357,10 @@ def test_policy_without_group_condition_is_uncertain() -> None:
 
 
 def test_from_api_refuses_unknown_access_and_missing_rules() -> None:
-    challenge = api_rule("0prC", 1)
-    challenge["actions"] = {"signon": {"access": "CHALLENGE"}}
-    with pytest.raises(ValueError, match="CHALLENGE"):
-        from_api([API_POLICY], {"00pA": [challenge]}, EVERYONE)
+    odd = api_rule("0prC", 1)
+    odd["actions"] = {"signon": {"access": "MAYBE"}}
+    with pytest.raises(ValueError, match="MAYBE"):
+        from_api([API_POLICY], {"00pA": [odd]}, EVERYONE)
     with pytest.raises(ValueError, match="rules of policy 00pA"):
         from_api([API_POLICY], {}, EVERYONE)
 
