@@ -5,6 +5,8 @@ import pulumi
 from components.config import Consumer, SettingsError, load_current_settings
 from components.immuta.iam import ImmutaLdapIam, ImmutaLdapIamArgs
 from components.okta.bind_accounts import BindAccountsArgs, OktaBindAccounts
+from components.okta.bind_enrollment_policy import BindEnrollmentPolicy, BindEnrollmentPolicyArgs
+from components.okta.bind_password_policy import BindPasswordPolicy, BindPasswordPolicyArgs
 from components.okta.bind_policy import BindAccountPolicy, BindAccountPolicyArgs
 from components.okta.mfa_policy import MfaSignOnPolicy, MfaSignOnPolicyArgs
 from components.outputs import StackOutput as Out
@@ -31,6 +33,15 @@ binds = {c: cred for c in Consumer if (cred := bind_accounts.for_consumer(c)) is
 bind_policy = BindAccountPolicy(
     "bind-sign-on",
     BindAccountPolicyArgs(settings=settings.bind_policy, member_user_ids=bind_accounts.user_ids),
+)
+# The bind group's own password and MFA enrollment policies, first of their kinds.
+bind_passwords = BindPasswordPolicy(
+    "bind-passwords",
+    BindPasswordPolicyArgs(settings=settings.bind_policy, group_id=bind_policy.group_id),
+)
+bind_enrollment = BindEnrollmentPolicy(
+    "bind-enrollment",
+    BindEnrollmentPolicyArgs(settings=settings.bind_policy, group_id=bind_policy.group_id),
 )
 mfa = (  # only for the groups the stack names; priority 2, written after the bind policy
     MfaSignOnPolicy(
@@ -75,6 +86,8 @@ pulumi.export(  # secret; `make verify` binds with them
 pulumi.export(Out.BIND_GROUP_ID, bind_policy.group_id)
 pulumi.export(Out.BIND_POLICY_ID, bind_policy.policy_id)
 pulumi.export(Out.MFA_POLICY_ID, mfa.policy_id if mfa else None)
+pulumi.export(Out.BIND_PASSWORD_POLICY_ID, bind_passwords.policy_id)
+pulumi.export(Out.BIND_ENROLLMENT_POLICY_ID, bind_enrollment.policy_id)
 pulumi.export(Out.IMMUTA_IAM_ID, iam.iam_id)
 pulumi.export(Out.QUERY_ENGINE_ROLE, query_engine.role)
 pulumi.export(Out.QUERY_ENGINE_LDAP_MODE, settings.query_engine.ldap_mode)

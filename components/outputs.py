@@ -16,6 +16,8 @@ class StackOutput(StrEnum):
     BIND_GROUP_ID = "bindGroupId"
     BIND_POLICY_ID = "bindPolicyId"
     MFA_POLICY_ID = "mfaPolicyId"  # null when the stack creates no MFA policy
+    BIND_PASSWORD_POLICY_ID = "bindPasswordPolicyId"  # the bind group's PASSWORD policy
+    BIND_ENROLLMENT_POLICY_ID = "bindEnrollmentPolicyId"  # the bind group's MFA_ENROLL policy
     IMMUTA_IAM_ID = "immutaIamId"
     QUERY_ENGINE_ROLE = "queryEngineRole"
     QUERY_ENGINE_LDAP_MODE = "queryEngineLdapMode"  # searchBind | simpleBind

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from components.okta.signon_api import from_api
 from components.okta.signon_model import (
     DEFAULT_RULE_NAME,
     Attempt,
@@ -30,7 +31,6 @@ from components.okta.signon_model import (
     Policy,
     Rule,
     decide,
-    from_api,
     insert_policies,
 )
 from rehearsal.mock_engine import PlanResult

@@ -286,6 +286,7 @@ def load_settings(
             rule_name=cfg.bind_rule_name,
             deny_other_sign_ins=cfg.bind_deny_other_sign_ins,
             engine=cfg.okta_engine,
+            identity_provider_condition=cfg.okta_identity_provider_condition,
         ),
         mfa=MfaPolicySettings(
             name=cfg.mfa_policy_name,
@@ -294,6 +295,8 @@ def load_settings(
             prompt=cfg.mfa_prompt,
             ldap_interface_rule=cfg.ldap_interface_rule,
             engine=cfg.okta_engine,
+            identity_provider_condition=cfg.okta_identity_provider_condition,
+            factor_lifetime_minutes=cfg.mfa_factor_lifetime_minutes,
         )
         if cfg.mfa_policy_groups
         else None,

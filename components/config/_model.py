@@ -87,7 +87,10 @@ def _password(value: SecretStr) -> SecretStr:
 
 OktaLogin = Annotated[str, AfterValidator(_okta_login)]
 BindPassword = Annotated[SecretStr, AfterValidator(_password)]
-PolicyName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_printable)]
+POLICY_NAME_MAX = 100
+PolicyName = Annotated[
+    str, Field(min_length=1, max_length=POLICY_NAME_MAX), AfterValidator(_printable)
+]
 RuleName = Annotated[str, Field(min_length=1, max_length=RULE_NAME_MAX), AfterValidator(_printable)]
 
 
@@ -108,6 +111,7 @@ class ConfigModel(BaseModel):
     query_engine_bind_password: BindPassword = Field(alias="queryEngineBindPassword")
     shared_bind_password: BindPassword = Field(alias="sharedBindPassword")
     okta_engine: Literal["identity", "classic"] = Field(alias="oktaEngine")
+    okta_identity_provider_condition: bool = Field(alias="oktaIdentityProviderCondition")
     bind_group_name: PolicyName = Field(alias="bindGroupName")
     bind_policy_name: PolicyName = Field(alias="bindPolicyName")
     bind_rule_name: RuleName = Field(alias="bindRuleName")
@@ -116,6 +120,7 @@ class ConfigModel(BaseModel):
     mfa_policy_groups: tuple[str, ...] = Field(alias="mfaPolicyGroups")
     mfa_rule_name: RuleName = Field(alias="mfaRuleName")
     mfa_prompt: Literal["DEVICE", "SESSION", "ALWAYS"] = Field(alias="mfaPrompt")
+    mfa_factor_lifetime_minutes: int = Field(alias="mfaFactorLifetimeMinutes", ge=1, le=43200)
     ldap_interface_rule: Literal["none", "requireMfa", "passwordOnly"] = Field(
         alias="ldapInterfaceRule"
     )

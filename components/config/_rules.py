@@ -9,10 +9,16 @@ from collections.abc import Callable, Mapping
 
 from pydantic import SecretStr
 
-from components.config._model import OKTA_LOGIN_MAX, RULE_NAME_MAX, ConfigModel
+from components.config._model import OKTA_LOGIN_MAX, POLICY_NAME_MAX, RULE_NAME_MAX, ConfigModel
 from components.config._problems import Problem
 from components.config._schema import ProjectSchema
-from components.config._settings import LDAP_RULE_SUFFIX, BindAccount, Consumer
+from components.config._settings import (
+    ENROLLMENT_POLICY_SUFFIX,
+    LDAP_RULE_SUFFIX,
+    PASSWORD_POLICY_SUFFIX,
+    BindAccount,
+    Consumer,
+)
 from components.immuta.iam_document import query_engine_role
 from components.okta.ldap_interface import LdapDirectory
 from components.query_engine.pg_hba import PgHbaError, quote
@@ -238,6 +244,16 @@ def sign_on(schema: ProjectSchema, cfg: ConfigModel) -> list[Problem]:
                 schema.full("mfaPolicyName"),
                 "must differ from bindPolicyName (Okta policy names are unique)",
                 cfg.mfa_policy_name,
+            )
+        )
+    suffix = max(PASSWORD_POLICY_SUFFIX, ENROLLMENT_POLICY_SUFFIX, key=len)
+    if len(cfg.bind_policy_name) + len(suffix) > POLICY_NAME_MAX:
+        problems.append(
+            Problem(
+                schema.full("bindPolicyName"),
+                f"at most {POLICY_NAME_MAX - len(suffix)} characters: the bind group's password "
+                f"and MFA enrollment policies are named after it plus {suffix!r}",
+                cfg.bind_policy_name,
             )
         )
     longest = RULE_NAME_MAX - len(LDAP_RULE_SUFFIX)

@@ -13,6 +13,11 @@ from components.okta.ldap_interface import LdapDirectory
 
 EVERYONE = "Everyone"  # in mfaPolicyGroups: the org's Everyone group, named on purpose
 LDAP_RULE_SUFFIX = " (LDAP)"
+# The bind group's PASSWORD and MFA_ENROLL policies are named after its sign-on policy.
+PASSWORD_POLICY_SUFFIX = " (passwords)"
+ENROLLMENT_POLICY_SUFFIX = " (MFA enrollment)"
+# A sign-on rule's factor lifetime when Okta prompts once per session (mfaPrompt SESSION).
+DEFAULT_FACTOR_LIFETIME_MINUTES = 15
 
 
 class Consumer(StrEnum):
@@ -79,6 +84,18 @@ class BindPolicySettings:
     rule_name: str
     deny_other_sign_ins: bool
     engine: OktaEngine
+    # False: the sign-on rules send no identityProvider condition (orgs without the feature).
+    identity_provider_condition: bool = True
+
+    @property
+    def password_policy_name(self) -> str:
+        """The bind group's own PASSWORD policy."""
+        return f"{self.policy_name}{PASSWORD_POLICY_SUFFIX}"
+
+    @property
+    def enrollment_policy_name(self) -> str:
+        """The bind group's own MFA_ENROLL (authenticator enrollment) policy."""
+        return f"{self.policy_name}{ENROLLMENT_POLICY_SUFFIX}"
 
 
 @dataclass(frozen=True)
@@ -91,6 +108,8 @@ class MfaPolicySettings:
     prompt: Literal["DEVICE", "SESSION", "ALWAYS"]
     ldap_interface_rule: Literal["none", "requireMfa", "passwordOnly"]
     engine: OktaEngine
+    identity_provider_condition: bool = True
+    factor_lifetime_minutes: int = DEFAULT_FACTOR_LIFETIME_MINUTES  # mfaPrompt SESSION only
 
     @property
     def everyone(self) -> bool:

@@ -14,7 +14,7 @@ import pulumi
 import pulumi_okta as okta
 
 from components.config import BindPolicySettings
-from components.okta.sign_on import BIND_POLICY_PRIORITY, primary_factor
+from components.okta.sign_on import BIND_POLICY_PRIORITY, identity_provider, primary_factor
 
 GROUP_DESCRIPTION = (
     "Managed by Pulumi (okta-ldap-immuta): exactly the LDAP bind service accounts. Membership "
@@ -76,6 +76,7 @@ class BindAccountPolicy(pulumi.ComponentResource):
             authtype="LDAP_INTERFACE",
             mfa_required=False,
             primary_factor=primary_factor(cfg.engine),
+            identity_provider=identity_provider(cfg.identity_provider_condition),
             opts=child,
         )
         if cfg.deny_other_sign_ins:
@@ -87,6 +88,7 @@ class BindAccountPolicy(pulumi.ComponentResource):
                 status="ACTIVE",
                 access="DENY",
                 authtype="ANY",
+                identity_provider=identity_provider(cfg.identity_provider_condition),
                 # Okta locks a policy while it writes one of its rules (HTTP 423).
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[bind_rule]),
             )

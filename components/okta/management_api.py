@@ -33,7 +33,8 @@ import httpx
 import tenacity
 
 from components.http_failures import is_tls_failure
-from components.okta.signon_model import Org, from_api
+from components.okta.signon_api import from_api
+from components.okta.signon_model import Org
 from components.secret_text import scrub
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ import pulumi
 import pulumi_okta as okta
 
 from components.config import MfaPolicySettings
-from components.okta.sign_on import MFA_POLICY_PRIORITY, primary_factor
+from components.okta.sign_on import MFA_POLICY_PRIORITY, identity_provider, primary_factor
 
 POLICY_DESCRIPTION = (
     "Managed by Pulumi (okta-ldap-immuta). Requires MFA; the LDAP bind service accounts are "
@@ -54,6 +54,13 @@ class MfaSignOnPolicy(pulumi.ComponentResource):
         )
         exempt = list(args.exempt_user_ids)
         factor = primary_factor(cfg.engine)
+        idp = identity_provider(cfg.identity_provider_condition)
+
+        def lifetime(prompt: str | None) -> int | None:
+            # pulumi-okta sends factorLifetime only when set (json omitempty on 0), and Okta
+            # wants one for a rule that requires a factor once per session.
+            return cfg.factor_lifetime_minutes if prompt == "SESSION" else None
+
         previous: list[pulumi.Resource] = []
         priority = 1
         if cfg.ldap_interface_rule != "none":
@@ -69,7 +76,9 @@ class MfaSignOnPolicy(pulumi.ComponentResource):
                     authtype="LDAP_INTERFACE",
                     mfa_required=require_mfa,
                     mfa_prompt=cfg.prompt if require_mfa else None,
+                    mfa_lifetime=lifetime(cfg.prompt if require_mfa else None),
                     primary_factor=factor,
+                    identity_provider=idp,
                     users_excluded=exempt,
                     opts=child,
                 )
@@ -85,7 +94,9 @@ class MfaSignOnPolicy(pulumi.ComponentResource):
             authtype="ANY",
             mfa_required=True,
             mfa_prompt=cfg.prompt,
+            mfa_lifetime=lifetime(cfg.prompt),
             primary_factor=factor,
+            identity_provider=idp,
             users_excluded=exempt,
             opts=pulumi.ResourceOptions(parent=self, depends_on=previous),
         )

@@ -5,7 +5,7 @@ priorities 1..n after normalisation, some INACTIVE, with or without Okta's own D
 system default policy last with its system Default Rule, and a handful of users in a few groups.
 
 `org_to_api` / `directory_to_api` turn an `Org` and its directory into the JSON the Okta API
-returns, the inverse of `signon_model.from_api`, so `rehearsal.okta_emulator` can serve it.
+returns, the inverse of `signon_api.from_api`, so `rehearsal.okta_emulator` can serve it.
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def orgs(draw: st.DrawFn, *, max_policies: int = 6) -> GeneratedOrg:
     )
 
 
-# --- Org -> Okta Management API JSON (inverse of signon_model.from_api) ----------------------
+# --- Org -> Okta Management API JSON (inverse of signon_api.from_api) ----------------------
 
 
 def rule_to_api(rule: Rule) -> dict[str, Any]:

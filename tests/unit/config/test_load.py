@@ -68,8 +68,11 @@ BAD_CASES = [
     ({"okta__orgName": "https://acme.okta.com"}, "okta:orgName", "('acme')"),
     ({"okta__orgName": "Acme"}, "okta:orgName", "lowercase"),
     ({"okta__orgName": "-acme"}, "okta:orgName", "inner hyphens"),
-    ({"okta__baseUrl": "okta.co"}, "okta:baseUrl", "okta.com, oktapreview.com, okta-emea.com"),
-    ({"okta__baseUrl": "okta-gov.com"}, "okta:baseUrl", "one of okta.com"),
+    (
+        {"okta__baseUrl": "okta.co"},
+        "okta:baseUrl",
+        "okta.com, oktapreview.com, okta-emea.com, okta-gov.com",
+    ),
     ({"ldapTransport": "ldap"}, P + "ldapTransport", "'ldaps' or 'starttls'"),
     ({"ldapTransport": "LDAPS"}, P + "ldapTransport", "'ldaps' or 'starttls'"),
     ({"ldapPort": "70000"}, P + "ldapPort", "1 to 65535"),

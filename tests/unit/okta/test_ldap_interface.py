@@ -66,3 +66,10 @@ def test_bind_dn_escapes_every_special_character(login: str) -> None:
     rdns = parse_dn(dn, escape=False, strip=False)
     assert [attr for attr, _, _ in rdns] == ["uid", "dc", "dc", "dc"]
     assert _unescape(rdns[0][1]) == login
+
+
+def test_okta_gov_derives_host_and_dn_like_the_other_domains() -> None:
+    d = okta_ldap_directory("agency", "okta-gov.com")
+    assert d.host == "agency.ldap.okta-gov.com"
+    assert d.root_dn == "dc=agency,dc=okta-gov,dc=com"
+    assert d.bind_dn("svc@agency.gov") == "uid=svc@agency.gov,dc=agency,dc=okta-gov,dc=com"

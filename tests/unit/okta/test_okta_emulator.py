@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 from hypothesis import given, settings
 
-from components.okta.signon_model import AUTH_TYPES, Attempt, Org, decide, from_api
+from components.okta.signon_api import from_api
+from components.okta.signon_model import AUTH_TYPES, Attempt, Org, decide
 from rehearsal.okta_emulator import OktaEmulator
 from tests.support.okta_orgs import (
     EVERYONE,

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from components.okta.management_api import OktaClient, OktaConnection
-from components.okta.signon_model import Attempt, AuthType, Decision, decide, from_api
+from components.okta.signon_api import from_api
+from components.okta.signon_model import Attempt, AuthType, Decision, decide
 from tests.support import okta_bodies as bodies
 
 BIND = "00uBindAccount0000001"

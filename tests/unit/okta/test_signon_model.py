@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from components.okta.signon_api import from_api
 from components.okta.signon_model import (
     AUTH_TYPES,
     DEFAULT_RULE_NAME,
@@ -15,7 +16,6 @@ from components.okta.signon_model import (
     Policy,
     Rule,
     decide,
-    from_api,
     insert_policies,
 )
 from tests.support.okta_orgs import (
