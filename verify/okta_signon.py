@@ -5,11 +5,20 @@ binds reach an MFA rule breaks every login. The check reads the live org once th
 read-only Management API (the OKTA_SIGN_ON policies and their rules, the Everyone group, each
 bind account's groups) and asks `signon_model.decide` which rule decides an LDAP_INTERFACE
 sign-in of each account. No bind is made: checks 2-4 do that.
+
+It also reads the MFA_ENROLL (authenticator enrollment) policies: Okta runs the one that applies
+during sign-in, a bind account can never enroll a factor, and Okta does not document whether
+LDAP Interface binds pass through it; so an account whose enrollment policy requires any factor
+beyond the password fails (`components/okta/account_policies.py` picks the policy as Okta does).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+
+from components.config._settings import ENROLLMENT_POLICY_SUFFIX
+from components.okta.account_policies import AccountPolicy, applicable
 
 from components.okta.management_api import (
     SET_TOKEN_HINT,
@@ -179,6 +188,8 @@ def _checks(t: Target) -> list[Check]:
                     groups[user_id] = frozenset(str(g["id"]) for g in api.user_groups(user_id))
                 except OktaNotFound:
                     groups[user_id] = None
+            known = [g for g in groups.values() if g is not None]
+            enrollment = api.account_policies(api.enrollment_policies(), known)
     except OktaError as exc:
         return [_read_failed(exc, t)]
     out = []
@@ -194,5 +205,44 @@ def _checks(t: Target) -> list[Check]:
             out.append(gone)
             continue
         attempt = Attempt(user_id=user_id, groups=member_of, authtype=LDAP)
-        out.append(_judge(org, attempt, name, t))
+        out.append(_enrollment(_judge(org, attempt, name, t), enrollment, member_of, t))
     return out
+
+
+def _enrollment_fix(t: Target) -> str:
+    name = f'"{t.bind_policy_name}{ENROLLMENT_POLICY_SUFFIX}"' if t.bind_policy_name else ""
+    return (
+        f"the stack's MFA enrollment policy {name or '(bindPolicyName + (MFA enrollment))'} must "
+        "be priority 1 among MFA enrollment policies, include the bind group and require no "
+        "factor but the password: run `pulumi up` (`pulumi refresh` first shows changes made "
+        "by hand)"
+    )
+
+
+def _enrollment(
+    check: Check, policies: Sequence[AccountPolicy], groups: frozenset[str], t: Target
+) -> Check:
+    """The sign-on verdict, failed when the account's enrollment policy asks for a factor."""
+    policy = applicable(policies, groups)
+    if policy is None or (not policy.unreadable and not policy.requires):
+        if check.status != "pass":
+            return check
+        note = (
+            "; MFA enrollment: no enrollment policy applies"
+            if policy is None
+            else f"; MFA enrollment policy {policy} requires no factor beyond the password"
+        )
+        return dataclasses.replace(check, detail=check.detail + note)
+    if policy.unreadable:
+        detail = f"unknowable: MFA enrollment policy {policy} ({policy.id}): {policy.unreadable}"
+        cause = "its settings are in a shape Okta documents for neither engine"
+    else:
+        needed = ", ".join(sorted(policy.requires))
+        detail = f"MFA enrollment policy {policy} ({policy.id}) requires {needed}"
+        cause = (
+            "Okta runs the enrollment policy during sign-in; a bind account has no factor and "
+            "can never enroll one, and Okta documents no exemption for LDAP Interface binds"
+        )
+    if check.status == "fail":  # the sign-on failure stays first; the enrollment joins it
+        return dataclasses.replace(check, cause=f"{check.cause}; also: {detail}")
+    return Check(NUMBER, check.name, "fail", detail, cause, _enrollment_fix(t))

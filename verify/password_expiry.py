@@ -16,12 +16,14 @@ never expires it (maxAgeDays 0). The clock is a parameter (`now`), so tests need
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from components.config import project_schema
+from components.config._settings import PASSWORD_POLICY_SUFFIX
 from components.okta.management_api import (
     SET_TOKEN_HINT,
     OktaAuthError,
@@ -53,17 +55,27 @@ class PasswordPolicy:
     provider: str
     max_age_days: int  # 0: never expires
     expire_warn_days: int
+    max_attempts: int = 0  # 0: never locks out
+    auto_unlock_minutes: int = 0  # 0: a locked account stays locked until unlocked
+    breached_expire_days: int | None = None  # breach detection expires it after so many days
+    has_rule: bool = True  # an ACTIVE rule; without one Okta never applies the policy
 
     def __str__(self) -> str:
         return f'password policy "{self.name}" (priority {self.priority})'
 
 
-def password_policy(item: Mapping[str, Any]) -> PasswordPolicy:
-    """One policy of GET /api/v1/policies?type=PASSWORD; KeyError/TypeError/ValueError if odd."""
+def password_policy(
+    item: Mapping[str, Any], rules: Sequence[Mapping[str, Any]] | None = None
+) -> PasswordPolicy:
+    """One policy of GET /api/v1/policies?type=PASSWORD, with its rules when read (None: not
+    read, assumed to have one); KeyError/TypeError/ValueError if odd."""
     conditions = item.get("conditions") or {}
     people = (conditions.get("people") or {}).get("groups") or {}
     provider = (conditions.get("authProvider") or {}).get("provider") or OKTA_PROVIDER
-    age = ((item.get("settings") or {}).get("password") or {}).get("age") or {}
+    password = (item.get("settings") or {}).get("password") or {}
+    age = password.get("age") or {}
+    lockout = password.get("lockout") or {}
+    breached = (password.get("breachedProtection") or {}).get("expireAfterDays")
     return PasswordPolicy(
         id=str(item["id"]),
         name=str(item.get("name") or item["id"]),
@@ -74,6 +86,10 @@ def password_policy(item: Mapping[str, Any]) -> PasswordPolicy:
         provider=str(provider),
         max_age_days=int(age.get("maxAgeDays") or 0),
         expire_warn_days=int(age.get("expireWarnDays") or 0),
+        max_attempts=int(lockout.get("maxAttempts") or 0),
+        auto_unlock_minutes=int(lockout.get("autoUnlockMinutes") or 0),
+        breached_expire_days=None if breached is None else int(breached),
+        has_rule=rules is None or any(r.get("status", "ACTIVE") == "ACTIVE" for r in rules),
     )
 
 
@@ -89,7 +105,11 @@ def includes(policy: PasswordPolicy, groups: frozenset[str]) -> bool:
 
 def applicable(policies: Sequence[PasswordPolicy], groups: frozenset[str]) -> PasswordPolicy | None:
     """The policy Okta applies to an Okta-sourced user in `groups`, or None."""
-    usable = (p for p in ordered(policies) if p.status == "ACTIVE" and p.provider == OKTA_PROVIDER)
+    usable = (
+        p
+        for p in ordered(policies)
+        if p.status == "ACTIVE" and p.provider == OKTA_PROVIDER and p.has_rule
+    )
     return next((p for p in usable if includes(p, groups)), None)
 
 
@@ -136,12 +156,16 @@ def _rotate_key() -> str:
 
 
 def _exempt(t: Target) -> str:
-    group = f'"{t.bind_group_name}"' if t.bind_group_name else "(bindGroupName)"
+    policy = (
+        f'"{t.bind_policy_name}{PASSWORD_POLICY_SUFFIX}"'
+        if t.bind_policy_name
+        else "(bindPolicyName + (passwords))"
+    )
     return (
-        f"exempt the bind accounts: give the stack's bind group {group}, which holds exactly "
-        "the bind accounts, a PASSWORD policy of its own at priority 1 (authentication provider "
-        "Okta) with password age maxAgeDays 0 (never expires) and lockout settings suitable for "
-        "service accounts (a high attempt count, automatic unlock)"
+        f"let the stack's own PASSWORD policy {policy} decide for the bind accounts: priority 1 "
+        "among PASSWORD policies (authentication provider Okta), including the bind group, "
+        "maxAgeDays 0 (never expires) and no lockout: run `pulumi up` (`pulumi refresh` first "
+        "shows changes made by hand)"
     )
 
 
@@ -188,6 +212,12 @@ _STATUS: dict[str, tuple[str, str]] = {
         "/api/v1/users/{user}/lifecycle/unlock), make sure every consumer (Immuta's IAM, the "
         "Query Engine) binds with the current password, and {exempt}",
     ),
+    "PROVISIONED": (
+        "Okta's account is PROVISIONED: activated, but it never got a password it can sign in "
+        "with (passwordChanged is null), so every LDAP bind as it fails",
+        "run `pulumi up`: the stack sets the account's password and status ACTIVE (`pulumi "
+        "refresh` first shows the change)",
+    ),
     "SUSPENDED": (
         "an administrator suspended the account; Okta refuses every sign-in and LDAP bind",
         "unsuspend it (Admin Console: Directory > People > the account > More Actions > "
@@ -230,6 +260,45 @@ def judge(
             + why_not,
             _fix(t),
         )  # fmt: skip
+    return _with_risks(_expiry(t, name, account, policy, why_not, now, warn_days), policy, t)
+
+
+def _risks(policy: PasswordPolicy, t: Target) -> list[str]:
+    """What in the applied policy can still take a bind account down: permanent lockout,
+    expiry after a breach."""
+    out = []
+    if policy.max_attempts and not policy.auto_unlock_minutes:
+        out.append(
+            f"{policy} locks an account out after {policy.max_attempts} bad passwords until an "
+            "administrator unlocks it (autoUnlockMinutes 0): a consumer still binding with an "
+            "old password, or anyone guessing, locks the bind account and every login with it; "
+            + _exempt(t)
+        )
+    if policy.breached_expire_days is not None:
+        out.append(
+            f"{policy} expires a password {_days(policy.breached_expire_days)} after Okta "
+            "finds it in a breach (breachedProtection.expireAfterDays)"
+        )
+    return out
+
+
+def _with_risks(check: Check, policy: PasswordPolicy, t: Target) -> Check:
+    risks = _risks(policy, t)
+    if not risks or check.status != "pass":
+        return check
+    warning = "; ".join([*([check.warning] if check.warning else []), *risks])
+    return dataclasses.replace(check, warning=warning)
+
+
+def _expiry(
+    t: Target,
+    name: str,
+    account: Account,
+    policy: PasswordPolicy,
+    why_not: str,
+    now: datetime,
+    warn_days: int,
+) -> Check:
     changed = account.password_changed
     if policy.max_age_days == 0:
         since = f"; password last changed {_day(changed)}" if changed else ""
@@ -298,10 +367,6 @@ def _read(
     found: dict[str, tuple[dict[str, Any], dict[str, str]] | None] = {}
     with OktaClient(t.okta) as api:
         raw = api.password_policies()
-        try:
-            policies = [password_policy(p) for p in raw]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise OktaError(f"cannot read the org's PASSWORD policies: {exc!r}") from None
         for user_id in user_ids:
             try:
                 user = api.user(user_id)
@@ -314,7 +379,31 @@ def _read(
                 if "id" in g
             }
             found[user_id] = (user, groups)
+        sets = [frozenset(g) for entry in found.values() if entry for g in [entry[1]]]
+        try:
+            policies = [password_policy(p, _rules_if_needed(api, p, sets)) for p in raw]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise OktaError(f"cannot read the org's PASSWORD policies: {exc!r}") from None
     return policies, found
+
+
+def _rules_if_needed(
+    api: OktaClient, item: Mapping[str, Any], groups: Sequence[frozenset[str]]
+) -> list[dict[str, Any]] | None:
+    """The rules of an ACTIVE custom policy that includes a bind account (None: not read; the
+    default policy always has its rule)."""
+    if item.get("system") or item.get("status", "ACTIVE") != "ACTIVE":
+        return None
+    include = {
+        str(g)
+        for g in (((item.get("conditions") or {}).get("people") or {}).get("groups") or {}).get(
+            "include"
+        )
+        or ()
+    }
+    if not any(include & g for g in groups):
+        return None
+    return api.rules(str(item["id"]))
 
 
 def _checks(t: Target, now: datetime, warn_days: int) -> list[Check]:

@@ -24,7 +24,7 @@ import logging
 import os
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote, urlsplit
@@ -33,6 +33,7 @@ import httpx
 import tenacity
 
 from components.http_failures import is_tls_failure
+from components.okta.account_policies import AccountPolicy, account_policy
 from components.okta.signon_api import from_api
 from components.okta.signon_model import Org
 from components.secret_text import scrub
@@ -338,6 +339,32 @@ class OktaClient:
         """GET /api/v1/policies?type=PASSWORD, every page."""
         return list(self._pages("/api/v1/policies", "password_policies", {"type": "PASSWORD"}))
 
+    def enrollment_policies(self) -> list[dict[str, Any]]:
+        """GET /api/v1/policies?type=MFA_ENROLL, every page."""
+        return list(
+            self._pages("/api/v1/policies", "enrollment_policies", {"type": "MFA_ENROLL"})
+        )
+
+    def account_policies(
+        self, raw: list[dict[str, Any]], groups: Iterable[frozenset[str]]
+    ) -> list[AccountPolicy]:
+        """PASSWORD or MFA_ENROLL policies as `account_policies.AccountPolicy`; the rules of each
+        ACTIVE custom policy that includes one of `groups` are read (a policy without an active
+        rule never applies); the default policy always has its own."""
+        sets = list(groups)
+        out = []
+        try:
+            for item in raw:
+                rules = None
+                include = {str(g) for g in _include(item)}
+                wanted = item.get("status", "ACTIVE") == "ACTIVE" and not item.get("system")
+                if wanted and any(include & g for g in sets):
+                    rules = self.rules(str(item["id"]))
+                out.append(account_policy(item, rules))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise OktaError(f"cannot read the org's {_kind(raw)} policies: {exc!r}") from None
+        return out
+
     def rules(self, policy_id: str) -> list[dict[str, Any]]:
         """GET /api/v1/policies/{id}/rules, every page."""
         return list(self._pages(f"/api/v1/policies/{quote(policy_id, safe='')}/rules", "rules"))
@@ -371,6 +398,15 @@ class OktaClient:
             return from_api(policies, rules, everyone)
         except (ValueError, KeyError, TypeError) as exc:
             raise OktaError(f"cannot model the org's sign-on policies: {exc}") from None
+
+
+def _include(item: Mapping[str, Any]) -> list[Any]:
+    groups = ((item.get("conditions") or {}).get("people") or {}).get("groups") or {}
+    return list(groups.get("include") or [])
+
+
+def _kind(raw: list[dict[str, Any]]) -> str:
+    return str(raw[0].get("type", "")) if raw else ""
 
 
 def _okta_error(response: httpx.Response) -> str:

@@ -92,10 +92,40 @@ def okta(okta_server: OktaEmulator) -> OktaEmulator:
     return okta_server
 
 
+def enrollment_policy(
+    pid: str, priority: int, groups: list[str], *, system: bool = False, **enroll: str
+) -> dict[str, Any]:
+    """An Identity Engine MFA_ENROLL policy as GET /api/v1/policies?type=MFA_ENROLL lists it."""
+    return {
+        "id": pid,
+        "type": "MFA_ENROLL",
+        "name": "Default Policy" if system else f"enrollment {pid}",
+        "status": "ACTIVE",
+        "priority": priority,
+        "system": system,
+        "conditions": {"people": {"groups": {"include": groups}}},
+        "settings": {
+            "type": "AUTHENTICATORS",
+            "authenticators": [{"key": k, "enroll": {"self": v}} for k, v in enroll.items()],
+        },
+    }
+
+
+ENROLL_RULE = {"id": "0prEnrollRule", "name": "r", "status": "ACTIVE", "priority": 1}
+# Real Identity Engine orgs require the password and offer email.
+DEFAULT_ENROLLMENT = enrollment_policy(
+    "00pEnrollDefault", 1, [EVERYONE], system=True, okta_password="REQUIRED", okta_email="OPTIONAL"
+)
+
+
 def seed(
-    emu: OktaEmulator, org: Org, raw_rules: dict[str, list[dict[str, Any]]] | None = None
+    emu: OktaEmulator,
+    org: Org,
+    raw_rules: dict[str, list[dict[str, Any]]] | None = None,
+    enrollment: list[dict[str, Any]] | None = None,
 ) -> None:
     policies, rules = org_to_api(org)
+    policies = [*policies, *(enrollment or [DEFAULT_ENROLLMENT])]
     groups = [
         {"id": EVERYONE, "type": "BUILT_IN", "profile": {"name": "Everyone"}},
         {"id": BIND_GROUP, "type": "OKTA_GROUP", "profile": {"name": GROUP_NAME}},
@@ -149,7 +179,8 @@ def test_a_healthy_org_passes_and_names_the_deciding_policy_and_rule(okta: OktaE
         assert f'policy "{POLICY_NAME}" (priority 1), rule "{RULE_NAME}": ALLOW, no MFA' in line
     assert lines[-1] == "OK: 2 of 2 checks passed"
     # Read once: one page of policies, each policy's rules, Everyone, each account's groups.
-    assert len(okta.requests) == 1 + 3 + 1 + 2
+    assert 'MFA enrollment policy "Default Policy" (priority 1) requires no factor' in lines[0]
+    assert len(okta.requests) == 1 + 3 + 1 + 2 + 1  # and the MFA_ENROLL policies once
     assert {r.method for r in okta.requests} == {"GET"}
 
 
@@ -387,3 +418,38 @@ def test_the_whole_run_skips_without_a_token_or_with_oauth_only(
 def test_a_plain_http_okta_url_off_loopback_is_an_input_error(run: Any) -> None:
     code, _ = run({"okta:apiToken": secret("tok-1234567")}, "--okta-url", "http://okta.example")
     assert code == 2
+
+
+def test_an_enrollment_policy_that_requires_a_factor_fails(okta: OktaEmulator) -> None:
+    strict = enrollment_policy(
+        "00pEnrollDefault", 1, [EVERYONE], system=True, okta_password="REQUIRED",
+        okta_verify="REQUIRED",
+    )  # fmt: skip
+    seed(okta, HEALTHY, enrollment=[strict])
+    checks = check_okta_signon(target(okta))
+    assert [c.status for c in checks] == ["fail", "fail"]
+    assert "requires okta_verify" in checks[0].detail
+    assert "can never enroll" in (checks[0].cause or "")
+    assert f"{POLICY_NAME} (MFA enrollment)" in (checks[0].fix or "")
+
+
+def test_the_bind_groups_enrollment_policy_decides_when_it_has_a_rule(okta: OktaEmulator) -> None:
+    strict = enrollment_policy(
+        "00pEnrollDefault", 2, [EVERYONE], system=True, okta_verify="REQUIRED"
+    )
+    ours = enrollment_policy("00pEnrollBind", 1, [BIND_GROUP], okta_password="REQUIRED")
+    seed(okta, HEALTHY, {"00pEnrollBind": [ENROLL_RULE]}, enrollment=[ours, strict])
+    checks = check_okta_signon(target(okta))
+    assert [c.status for c in checks] == ["pass", "pass"]
+    assert '"enrollment 00pEnrollBind" (priority 1) requires no factor' in checks[0].detail
+    # Without a rule Okta never applies it: the default one decides again.
+    seed(okta, HEALTHY, enrollment=[ours, strict])
+    assert [c.status for c in check_okta_signon(target(okta))] == ["fail", "fail"]
+
+
+def test_enrollment_settings_in_an_unknown_shape_are_unknowable(okta: OktaEmulator) -> None:
+    odd = dict(DEFAULT_ENROLLMENT, settings={"type": "SOMETHING_NEW"})
+    seed(okta, HEALTHY, enrollment=[odd])
+    check = check_okta_signon(target(okta))[0]
+    assert check.status == "fail"
+    assert check.detail.startswith("unknowable: MFA enrollment policy")

@@ -17,6 +17,7 @@ import pytest
 
 from components.okta.management_api import OktaConnection
 from rehearsal.okta_emulator import OktaEmulator
+from tests.support import okta_bodies as bodies
 from tests.support.verify_runs import verify_against
 from verify.__main__ import render
 from verify.checks import Check, Target
@@ -50,8 +51,11 @@ def policy(
     status: str = "ACTIVE",
     provider: str = "OKTA",
     system: bool = False,
+    attempts: int = 0,
+    unlock: int = 0,
 ) -> dict[str, Any]:
-    """A PASSWORD policy as GET /api/v1/policies?type=PASSWORD shows it."""
+    """A PASSWORD policy as GET /api/v1/policies?type=PASSWORD shows it (lockout off unless
+    `attempts`)."""
     return {
         "id": pid,
         "type": "PASSWORD",
@@ -72,7 +76,7 @@ def policy(
                     "minAgeMinutes": 0,
                     "historyCount": 4,
                 },
-                "lockout": {"maxAttempts": 10, "autoUnlockMinutes": 0},
+                "lockout": {"maxAttempts": attempts, "autoUnlockMinutes": unlock},
             },
             "recovery": {},
             "delegation": {"options": {"skipUnlock": False}},
@@ -80,6 +84,7 @@ def policy(
     }
 
 
+PASSWORD_RULE = {"id": "0prPasswordRule", "name": "r", "status": "ACTIVE", "priority": 1}
 NEVER = policy("00pNeverExpire0000001", NEVER_NAME, 1, [BIND_GROUP], max_age=0)
 DEFAULT = policy("00pDefault00000000001", "Default Policy", 2, [EVERYONE], max_age=90, system=True)
 
@@ -129,6 +134,7 @@ def seed(
     member_of = groups if groups is not None else [EVERYONE, BIND_GROUP]
     emu.seed(
         policies=policies,
+        rules={p["id"]: [PASSWORD_RULE] for p in policies if not p["system"]},
         users=users,
         groups=[
             {"id": EVERYONE, "type": "BUILT_IN", "profile": {"name": "Everyone"}},
@@ -172,11 +178,13 @@ def test_a_never_expiring_policy_passes_and_is_named(okta: OktaEmulator) -> None
         "password last changed 2026-01-30 12:00 UTC"
     )
     assert render(checks).splitlines()[-1] == "OK: 2 of 2 checks passed"
-    # Read once: the PASSWORD policies for both accounts, then each account and its groups.
+    # Read once: the PASSWORD policies for both accounts, then each account and its groups,
+    # then the rules of the one custom policy that includes them.
     assert okta.count("/api/v1/policies") == 1
     assert okta.count(f"/api/v1/users/{IMMUTA}") == okta.count(f"/api/v1/users/{QE}") == 1
     assert okta.count(r"/api/v1/users/[^/]+/groups") == 2
-    assert len(okta.requests) == 5
+    assert okta.count(r"/api/v1/policies/[^/]+/rules") == 1
+    assert len(okta.requests) == 6
     assert {r.method for r in okta.requests} == {"GET"}
     assert okta.requests[0].query == {"type": ("PASSWORD",)}
 
@@ -214,7 +222,7 @@ def test_an_expiry_3_days_away_fails_with_the_date_and_the_fix(okta: OktaEmulato
     assert "within the warning window of 14 days" in check.cause
     assert "every LDAP bind as it fails" in check.cause
     assert check.fix is not None
-    assert f'the stack\'s bind group "{GROUP_NAME}"' in check.fix
+    assert "the stack's own PASSWORD policy" in check.fix
     assert "PASSWORD policy of its own at priority 1" in check.fix
     assert "maxAgeDays 0" in check.fix
     assert "lockout settings suitable for service accounts" in check.fix
@@ -462,3 +470,62 @@ def test_a_negative_warn_window_is_refused(run: Any) -> None:
     with pytest.raises(SystemExit) as exc:
         run({}, "--password-warn-days", "-1")
     assert exc.value.code == 2
+
+
+# --- real and documented answers (tests/support/okta_bodies.py) ------------------------------
+
+
+def test_the_real_default_policy_passes_but_warns_it_can_lock_an_account_for_good(
+    okta: OktaEmulator,
+) -> None:
+    seed(okta, [bodies.REAL_DEFAULT_PASSWORD_POLICY])
+    checks = check_password_expiry(target(okta), now=NOW)
+    assert [c.status for c in checks] == ["pass", "pass"]
+    assert "never expires it" in checks[0].detail
+    assert "after 10 bad passwords until an administrator unlocks it" in (checks[0].warning or "")
+
+
+def test_a_lockout_that_unlocks_itself_is_no_warning(okta: OktaEmulator) -> None:
+    seed(okta, [policy("00pA", "auto", 1, [BIND_GROUP], max_age=0, attempts=10, unlock=5), DEFAULT])
+    check = check_password_expiry(target(okta), now=NOW)[0]
+    assert (check.status, check.warning) == ("pass", None)
+
+
+def test_the_real_custom_policy_with_breach_protection_off_applies(okta: OktaEmulator) -> None:
+    # That org's Everyone is this org's Everyone.
+    people = {"people": {"groups": {"include": [EVERYONE]}}, "authProvider": {"provider": "OKTA"}}
+    custom = dict(bodies.REAL_CUSTOM_PASSWORD_POLICY, conditions=people)
+    seed(okta, [custom, DEFAULT])
+    check = check_password_expiry(target(okta), now=NOW)[0]
+    assert check.status == "pass"
+    assert '"testAcc_3624467569" (priority 1) never expires it' in check.detail
+    assert "breach" not in (check.warning or "")  # expireAfterDays null
+    breached = dict(custom, settings={"password": {"breachedProtection": {"expireAfterDays": 3}}})
+    seed(okta, [breached, DEFAULT])
+    check = check_password_expiry(target(okta), now=NOW)[0]
+    assert "3 days after Okta finds it in a breach" in (check.warning or "")
+
+
+def test_a_custom_policy_without_a_rule_never_applies(okta: OktaEmulator) -> None:
+    seed(okta, [NEVER, DEFAULT])
+    okta.rules.clear()
+    check = check_password_expiry(target(okta), now=NOW)[0]
+    assert '"Default Policy"' in check.detail
+
+
+def test_the_real_provisioned_user_with_no_password_change_fails_clearly(
+    okta: OktaEmulator,
+) -> None:
+    seed(okta, [bodies.REAL_DEFAULT_PASSWORD_POLICY])
+    okta.users[0] = {**bodies.REAL_USER, "id": IMMUTA}
+    check = check_password_expiry(target(okta), now=NOW)[0]
+    assert check.status == "fail"
+    assert check.detail.startswith("Okta status PROVISIONED")
+    assert "never got a password" in (check.cause or "")
+
+
+def test_the_spec_example_with_placeholders_applies_to_no_okta_user(okta: OktaEmulator) -> None:
+    seed(okta, [bodies.SPEC_PASSWORD_POLICY])
+    check = check_password_expiry(target(okta), now=NOW)[0]
+    assert check.status == "fail"
+    assert check.detail == "no PASSWORD policy applies to the account"
