@@ -223,7 +223,7 @@ def test_an_expiry_3_days_away_fails_with_the_date_and_the_fix(okta: OktaEmulato
     assert "every LDAP bind as it fails" in check.cause
     assert check.fix is not None
     assert "the stack's own PASSWORD policy" in check.fix
-    assert "PASSWORD policy of its own at priority 1" in check.fix
+    assert "priority 1 among PASSWORD policies" in check.fix
     assert "maxAgeDays 0" in check.fix
     assert "lockout settings suitable for service accounts" in check.fix
     assert "`pulumi config set okta-ldap-immuta:bindPasswordRotation <date>`" in check.fix
