@@ -225,7 +225,7 @@ def test_an_expiry_3_days_away_fails_with_the_date_and_the_fix(okta: OktaEmulato
     assert "the stack's own PASSWORD policy" in check.fix
     assert "priority 1 among PASSWORD policies" in check.fix
     assert "maxAgeDays 0" in check.fix
-    assert "lockout settings suitable for service accounts" in check.fix
+    assert "no lockout" in check.fix
     assert "`pulumi config set okta-ldap-immuta:bindPasswordRotation <date>`" in check.fix
     assert "then `pulumi up`" in check.fix
     assert render(checks).rstrip().endswith("FAILED: 0 of 2 checks passed")
