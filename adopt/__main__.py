@@ -1,7 +1,9 @@
 """`python -m adopt --stack prod`: what of this stack already exists, and how to take it over.
 
 Reads, with GET requests only: Okta's Management API (okta:apiToken from the stack config,
-else OKTA_API_TOKEN; `--okta-url` for another address), Immuta (immutaUrl / immutaApiKey from
+else OKTA_API_TOKEN, else OAuth with the provider's okta:clientId, okta:privateKeyId,
+okta:privateKey and okta:scopes, whose one POST mints the access token; `--okta-url` for
+another address), Immuta (immutaUrl / immutaApiKey from
 the stack config, IMMUTA_API_KEY overrides the key) and the cluster (your kubeconfig:
 --kubeconfig, $KUBECONFIG or ~/.kube/config; --kube-context). The config comes from the stack
 file plus `pulumi config --json --show-secrets` (when the Pulumi CLI is on PATH) or --config.
@@ -26,13 +28,8 @@ from adopt.readonly import WriteRefused
 from adopt.report import import_file_text, render_json, render_text
 from components.immuta.client import ImmutaError
 from components.immuta.connection import connection_from_config
-from components.okta.management_api import (
-    SET_TOKEN_HINT,
-    OktaConfigError,
-    OktaError,
-    OktaOAuthNotSupported,
-    okta_connection_from_config,
-)
+from components.okta.api_connection import SET_TOKEN_HINT, okta_connection_from_config
+from components.okta.errors import OktaConfigError, OktaError
 from components.secret_text import scrub
 
 
@@ -60,20 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         inputs = load_inputs(args.stack, args.config)
         secrets = inputs.secrets()
-        try:
-            okta = okta_connection_from_config(
-                inputs.live, base_url=args.okta_url, timeout=args.timeout
-            )
-        except OktaOAuthNotSupported:
-            raise InputError(
-                "the stack authenticates to Okta with OAuth (okta:privateKey); adopt reads Okta "
-                f"with an API token: {SET_TOKEN_HINT}"
-            ) from None
+        okta = okta_connection_from_config(
+            inputs.live, base_url=args.okta_url, timeout=args.timeout
+        )
         if okta is None:
-            raise InputError(
-                "no Okta API token: set OKTA_API_TOKEN to a Read-Only "
-                "Administrator's token, or okta:apiToken in the stack config"
-            )
+            raise InputError(f"no Okta credentials: {SET_TOKEN_HINT}")
         immuta = connection_from_config(inputs.live, timeout=args.timeout)
         if immuta is None:
             raise InputError(

@@ -19,7 +19,7 @@ from adopt.okta_read import OktaFacts, read_okta
 from adopt.proposals import InUse, Proposals, in_use, propose
 from components.config import Settings, SettingsError
 from components.immuta.connection import ImmutaConnection
-from components.okta.management_api import OktaConnection
+from components.okta.api_connection import OktaConnection
 from rehearsal.mock_engine import PlanResult, run_program
 
 
@@ -88,6 +88,10 @@ def adopt(inputs: StackInputs, connections: Connections) -> Adoption:
         connections.okta,
         logins=logins,
         group_names=[settings.bind_policy.group_name],
+        policy_names=[
+            settings.bind_policy.password_policy_name,
+            settings.bind_policy.enrollment_policy_name,
+        ],
         transport=connections.okta_transport,
     )
     for line in (release.pg_hba_rules() or []) if release else []:

@@ -49,7 +49,10 @@ class StackInputs:
     def secrets(self) -> list[str]:
         """Every secret value known here, to be masked wherever text is shown."""
         out = [v for k, v in self.live.items() if k in self.config.secret_keys]
-        out += [os.environ.get(n, "") for n in ("OKTA_API_TOKEN", IMMUTA_KEY_ENV)]
+        out += [
+            os.environ.get(n, "")
+            for n in ("OKTA_API_TOKEN", "OKTA_API_PRIVATE_KEY", IMMUTA_KEY_ENV)
+        ]
         return sorted({s for s in out if len(s) >= MIN_SECRET_LENGTH and s != SECRET_PLACEHOLDER})
 
 

@@ -18,6 +18,7 @@ from adopt.hba_compare import compare
 from adopt.helm_release import PENDING, HelmRelease, values_changes
 from adopt.immuta_read import ImmutaFacts, key_paths
 from adopt.model import ImportEntry, Outcome
+from adopt.okta_account_policies import map_account_policies
 from adopt.okta_read import OktaFacts
 from adopt.proposals import our_lines
 from components.config import Settings
@@ -185,6 +186,7 @@ def build(
     okta_map.map_roles(ctx)
     okta_map.map_groups(ctx)
     okta_map.map_policies(ctx)
+    map_account_policies(ctx)
     map_iam(ctx, immuta)
     map_release(ctx, release, settings, secrets)
     for reg in ctx.of_type(okta_map.PASSWORD):

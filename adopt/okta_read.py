@@ -10,7 +10,9 @@ Endpoints beyond components/okta/management_api.py (Okta Management API, documen
 - Groups: `GET /api/v1/groups?q=<name>` (name prefix), `GET /api/v1/groups/{id}/users`.
 Each object is asked for once: one search per login, one roles and one groups read per user
 found, the sign-on policies once, the rules once per policy, the bind group once and its
-members once. Nothing is written (adopt.readonly refuses any other verb before it is sent).
+members once, the PASSWORD and MFA_ENROLL policies once, and the rules of those named like the
+stack's bind-account ones. Nothing is written (adopt.readonly refuses any other verb before it
+is sent).
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ from urllib.parse import quote
 import httpx
 
 from adopt.readonly import ReadOnlyTransport
-from components.okta.management_api import OktaClient, OktaConnection
+from components.okta.api_connection import OktaConnection
+from components.okta.management_api import OktaClient
+from components.okta.oauth import TOKEN_PATH
 
 EVERYONE = "Everyone"
 # Profile attributes the program sets on a bind user; others are listed by name only.
@@ -70,6 +74,10 @@ class OktaFacts:
     group_names: Mapping[str, str] = field(default_factory=dict)  # every group id seen -> name
     everyone_id: str | None = None
     reads: int = 0
+    # PASSWORD and MFA_ENROLL policies, by type, as Okta lists them; and the rules of those
+    # named like the stack's bind-account ones (policy id -> rules).
+    account_policies: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
+    account_rules: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
 
     def lookup(self, login: str) -> LoginLookup | None:
         return self.lookups.get(login.casefold())
@@ -136,10 +144,13 @@ def read_okta(
     *,
     logins: Iterable[str],
     group_names: Iterable[str],
+    policy_names: Iterable[str] = (),
     transport: httpx.BaseTransport | None = None,
 ) -> OktaFacts:
     """Read everything adoption needs from Okta; OktaError (never holding the token) on failure."""
-    guard = ReadOnlyTransport(transport or httpx.HTTPTransport())
+    # With OAuth, the one POST is the token request: it mints a token and changes nothing.
+    posts = (TOKEN_PATH,) if connection.oauth else ()
+    guard = ReadOnlyTransport(transport or httpx.HTTPTransport(), post_paths=posts)
     names: dict[str, str] = {}
     everyone: str | None = None
     with OktaReader(connection, transport=guard) as okta:
@@ -201,6 +212,15 @@ def read_okta(
                     )
                 matches.append(OktaGroup(id=gid, name=gname, type=gtype, members=members))
             same_name[name.casefold()] = tuple(sorted(matches, key=lambda g: g.id))
+        wanted = {n.casefold() for n in policy_names if n}
+        account: dict[str, tuple[Mapping[str, Any], ...]] = {}
+        account_rules: dict[str, tuple[Mapping[str, Any], ...]] = {}
+        if wanted:
+            account["PASSWORD"] = tuple(okta.password_policies())
+            account["MFA_ENROLL"] = tuple(okta.enrollment_policies())
+            for item in (p for kind in account.values() for p in kind):
+                if str(item.get("name", "")).casefold() in wanted and not item.get("system"):
+                    account_rules[str(item["id"])] = tuple(okta.rules(str(item["id"])))
     return OktaFacts(
         url=connection.base_url,
         lookups=lookups,
@@ -212,4 +232,6 @@ def read_okta(
         group_names=dict(sorted(names.items())),
         everyone_id=everyone,
         reads=guard.reads,
+        account_policies=account,
+        account_rules=account_rules,
     )

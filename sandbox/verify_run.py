@@ -20,7 +20,13 @@ from typing import Any
 
 from components.config import PROJECT_ROOT, project_schema
 from components.immuta.connection import API_KEY_KEY, CA_KEY
-from components.okta.management_api import API_TOKEN_KEY, PRIVATE_KEY_KEY, TOKEN_ENV
+from components.okta.api_connection import (
+    API_TOKEN_KEY,
+    CLIENT_ID_KEY,
+    OAUTH_ENV,
+    PRIVATE_KEY_KEY,
+    TOKEN_ENV,
+)
 from components.secret_text import scrub
 from rehearsal.immuta_emulator import ImmutaEmulator
 from sandbox.desired import GENERATED, SandboxError
@@ -51,6 +57,7 @@ def _config(t: VerifyTarget) -> dict[str, Any]:
         schema.full(CA_KEY): {"value": t.ca_file.read_text(), "secret": False},
         API_TOKEN_KEY: {"value": "", "secret": True},
         PRIVATE_KEY_KEY: {"value": "", "secret": True},
+        CLIENT_ID_KEY: {"value": "", "secret": False},
     }
 
 
@@ -76,6 +83,7 @@ def run_verify(t: VerifyTarget) -> dict[str, Any]:
         k: v
         for k, v in os.environ.items()
         if k not in (TOKEN_ENV, "IMMUTA_API_KEY", "VERIFY_PROBE_PASSWORD", PROBE_ENV)
+        and k not in OAUTH_ENV.values()
     }
     if t.probe_password:
         env[PROBE_ENV] = t.probe_password

@@ -2,8 +2,10 @@
 
 Reads the stack's outputs (`pulumi stack output --json --show-secrets` when the Pulumi CLI is
 on PATH, or --outputs FILE) and config (the stack file, `pulumi config --json --show-secrets`
-or --config FILE; IMMUTA_API_KEY overrides the key; okta:apiToken, else OKTA_API_TOKEN, reads
-Okta's sign-on policies for check 7 and the bind accounts' password state for check 8), then
+or --config FILE; IMMUTA_API_KEY overrides the key; okta:apiToken, else OKTA_API_TOKEN, or
+the provider's OAuth keys okta:clientId, okta:privateKeyId, okta:privateKey and okta:scopes,
+read Okta's sign-on and enrollment policies for check 7 and the bind accounts' password state
+for check 8), then
 runs each check with a pass/fail line and, on failure, the likely cause and the fix. Exit code 0
 only when every check that ran passed. No secret is printed.
 """
@@ -24,12 +26,8 @@ from typing import Any
 from components.config import project_schema
 from components.config.stack_file import StackFileError, read_stack_file
 from components.immuta.connection import API_KEY_KEY, connection_from_config
-from components.okta.management_api import (
-    OktaConfigError,
-    OktaConnection,
-    OktaOAuthNotSupported,
-    okta_connection_from_config,
-)
+from components.okta.api_connection import OktaConnection, okta_connection_from_config
+from components.okta.errors import OktaConfigError
 from components.outputs import StackOutput as Out
 from verify.checks import BindAccount, Check, Target, passed, run_checks
 from verify.okta_signon import check_okta_signon
@@ -80,8 +78,6 @@ def _okta(config: dict[str, str], args: argparse.Namespace) -> tuple[OktaConnect
     """The Okta Management API connection (None, why) when check 7 cannot run."""
     try:
         return okta_connection_from_config(config, base_url=args.okta_url, timeout=args.timeout), ""
-    except OktaOAuthNotSupported as exc:
-        return None, str(exc)
     except OktaConfigError as exc:
         raise InputError(str(exc)) from None
 

@@ -19,7 +19,7 @@ from ldap3.utils.conv import escape_filter_chars
 
 from components.immuta.client import ImmutaClient, ImmutaError
 from components.immuta.connection import ImmutaConnection
-from components.okta.management_api import SET_TOKEN_HINT, OktaConnection
+from components.okta.api_connection import SET_TOKEN_HINT, OktaConnection
 from components.secret_text import scrub
 from verify.diagnosis import Diagnosis, diagnose_bind, diagnose_connect, diagnose_search
 
@@ -85,8 +85,8 @@ class Target:
     bind_rule_name: str = ""
 
     def secrets(self) -> list[str]:
-        token = self.okta.api_token if self.okta else None
-        found = [*(a.password for a in self.accounts), self.probe_password, token]
+        okta = self.okta.secrets() if self.okta else []
+        found = [*(a.password for a in self.accounts), self.probe_password, *okta]
         return [s for s in found if s]
 
 
@@ -344,7 +344,7 @@ def okta_consumers(t: Target, number: int, name: str) -> dict[str, list[str]] | 
     """Bind account id -> the consumers binding with it, for the checks that read Okta; or the
     skip (no token) or failure (no ids in the outputs) those checks report instead."""
     if t.okta is None:
-        hint = t.okta_problem or f"no Okta API token: {SET_TOKEN_HINT}"
+        hint = t.okta_problem or f"no Okta credentials: {SET_TOKEN_HINT}"
         return Check(number, name, "skip", hint)
     if not t.bind_account_ids:
         return Check(

@@ -17,18 +17,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from components.config._settings import ENROLLMENT_POLICY_SUFFIX
+from components.config import ENROLLMENT_POLICY_SUFFIX
 from components.okta.account_policies import AccountPolicy, applicable
-
-from components.okta.management_api import (
-    SET_TOKEN_HINT,
+from components.okta.api_connection import SET_TOKEN_HINT
+from components.okta.errors import (
     OktaAuthError,
-    OktaClient,
     OktaError,
     OktaForbidden,
     OktaNotFound,
     OktaUnavailable,
 )
+from components.okta.management_api import OktaClient
 from components.okta.signon_model import (
     Attempt,
     AuthType,
@@ -230,15 +229,15 @@ def _enrollment(
         note = (
             "; MFA enrollment: no enrollment policy applies"
             if policy is None
-            else f"; MFA enrollment policy {policy} requires no factor beyond the password"
+            else f"; {policy} requires no factor beyond the password"
         )
         return dataclasses.replace(check, detail=check.detail + note)
     if policy.unreadable:
-        detail = f"unknowable: MFA enrollment policy {policy} ({policy.id}): {policy.unreadable}"
+        detail = f"unknowable: {policy} ({policy.id}): {policy.unreadable}"
         cause = "its settings are in a shape Okta documents for neither engine"
     else:
         needed = ", ".join(sorted(policy.requires))
-        detail = f"MFA enrollment policy {policy} ({policy.id}) requires {needed}"
+        detail = f"{policy} ({policy.id}) requires {needed}"
         cause = (
             "Okta runs the enrollment policy during sign-in; a bind account has no factor and "
             "can never enroll one, and Okta documents no exemption for LDAP Interface binds"

@@ -22,95 +22,30 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from components.config import project_schema
-from components.config._settings import PASSWORD_POLICY_SUFFIX
-from components.okta.management_api import (
-    SET_TOKEN_HINT,
+from components.config import PASSWORD_POLICY_SUFFIX, project_schema
+from components.okta.account_policies import (
+    OKTA_PROVIDER,
+    AccountPolicy,
+    account_policy,
+    applicable,
+    needs_rules,
+    ordered,
+)
+from components.okta.api_connection import SET_TOKEN_HINT
+from components.okta.errors import (
     OktaAuthError,
-    OktaClient,
     OktaError,
     OktaForbidden,
     OktaNotFound,
     OktaUnavailable,
 )
+from components.okta.management_api import OktaClient
 from verify.checks import Check, Target, okta_consumers, scrubbed
 
 NUMBER = 8
 NAME = "bind account passwords do not expire unnoticed"
 WARN_DAYS = 14
-OKTA_PROVIDER = "OKTA"
 README_HINT = 'README: "After `pulumi up`: will logins really work?", item 8'
-
-
-@dataclass(frozen=True)
-class PasswordPolicy:
-    """The parts of an Okta PASSWORD policy that decide whether and when a password expires."""
-
-    id: str
-    name: str
-    priority: int
-    status: str
-    system: bool
-    groups: frozenset[str]
-    provider: str
-    max_age_days: int  # 0: never expires
-    expire_warn_days: int
-    max_attempts: int = 0  # 0: never locks out
-    auto_unlock_minutes: int = 0  # 0: a locked account stays locked until unlocked
-    breached_expire_days: int | None = None  # breach detection expires it after so many days
-    has_rule: bool = True  # an ACTIVE rule; without one Okta never applies the policy
-
-    def __str__(self) -> str:
-        return f'password policy "{self.name}" (priority {self.priority})'
-
-
-def password_policy(
-    item: Mapping[str, Any], rules: Sequence[Mapping[str, Any]] | None = None
-) -> PasswordPolicy:
-    """One policy of GET /api/v1/policies?type=PASSWORD, with its rules when read (None: not
-    read, assumed to have one); KeyError/TypeError/ValueError if odd."""
-    conditions = item.get("conditions") or {}
-    people = (conditions.get("people") or {}).get("groups") or {}
-    provider = (conditions.get("authProvider") or {}).get("provider") or OKTA_PROVIDER
-    password = (item.get("settings") or {}).get("password") or {}
-    age = password.get("age") or {}
-    lockout = password.get("lockout") or {}
-    breached = (password.get("breachedProtection") or {}).get("expireAfterDays")
-    return PasswordPolicy(
-        id=str(item["id"]),
-        name=str(item.get("name") or item["id"]),
-        priority=int(item.get("priority") or 0),
-        status=str(item.get("status") or "ACTIVE"),
-        system=bool(item.get("system")),
-        groups=frozenset(str(g) for g in people.get("include") or ()),
-        provider=str(provider),
-        max_age_days=int(age.get("maxAgeDays") or 0),
-        expire_warn_days=int(age.get("expireWarnDays") or 0),
-        max_attempts=int(lockout.get("maxAttempts") or 0),
-        auto_unlock_minutes=int(lockout.get("autoUnlockMinutes") or 0),
-        breached_expire_days=None if breached is None else int(breached),
-        has_rule=rules is None or any(r.get("status", "ACTIVE") == "ACTIVE" for r in rules),
-    )
-
-
-def ordered(policies: Iterable[PasswordPolicy]) -> list[PasswordPolicy]:
-    """Okta's evaluation order: by priority, the system default policy last."""
-    return sorted(policies, key=lambda p: (p.system, p.priority))
-
-
-def includes(policy: PasswordPolicy, groups: frozenset[str]) -> bool:
-    # The default policy holds Everyone, whether or not a group listing shows it.
-    return policy.system or bool(policy.groups & groups)
-
-
-def applicable(policies: Sequence[PasswordPolicy], groups: frozenset[str]) -> PasswordPolicy | None:
-    """The policy Okta applies to an Okta-sourced user in `groups`, or None."""
-    usable = (
-        p
-        for p in ordered(policies)
-        if p.status == "ACTIVE" and p.provider == OKTA_PROVIDER and p.has_rule
-    )
-    return next((p for p in usable if includes(p, groups)), None)
 
 
 @dataclass(frozen=True)
@@ -181,7 +116,7 @@ def _fix(t: Target) -> str:
 
 
 def _why_not_exempt(
-    t: Target, account: Account, policies: Sequence[PasswordPolicy], chosen: PasswordPolicy | None
+    t: Target, account: Account, policies: Sequence[AccountPolicy], chosen: AccountPolicy | None
 ) -> str:
     """Why a PASSWORD policy that includes the bind group did not apply, when there is one."""
     bind_group = next((g for g, n in account.groups.items() if n == t.bind_group_name), None)
@@ -241,7 +176,7 @@ def _status_check(t: Target, name: str, account: Account, where: str) -> Check:
 def judge(
     t: Target,
     account: Account,
-    policies: Sequence[PasswordPolicy],
+    policies: Sequence[AccountPolicy],
     *,
     now: datetime,
     warn_days: int = WARN_DAYS,
@@ -263,7 +198,7 @@ def judge(
     return _with_risks(_expiry(t, name, account, policy, why_not, now, warn_days), policy, t)
 
 
-def _risks(policy: PasswordPolicy, t: Target) -> list[str]:
+def _risks(policy: AccountPolicy, t: Target) -> list[str]:
     """What in the applied policy can still take a bind account down: permanent lockout,
     expiry after a breach."""
     out = []
@@ -282,7 +217,7 @@ def _risks(policy: PasswordPolicy, t: Target) -> list[str]:
     return out
 
 
-def _with_risks(check: Check, policy: PasswordPolicy, t: Target) -> Check:
+def _with_risks(check: Check, policy: AccountPolicy, t: Target) -> Check:
     risks = _risks(policy, t)
     if not risks or check.status != "pass":
         return check
@@ -294,7 +229,7 @@ def _expiry(
     t: Target,
     name: str,
     account: Account,
-    policy: PasswordPolicy,
+    policy: AccountPolicy,
     why_not: str,
     now: datetime,
     warn_days: int,
@@ -361,7 +296,7 @@ def check_password_expiry(
 
 def _read(
     t: Target, user_ids: Iterable[str]
-) -> tuple[list[PasswordPolicy], dict[str, tuple[dict[str, Any], dict[str, str]] | None]]:
+) -> tuple[list[AccountPolicy], dict[str, tuple[dict[str, Any], dict[str, str]] | None]]:
     """The PASSWORD policies (once) and, per user, (user, groups) or None when Okta has none."""
     assert t.okta is not None
     found: dict[str, tuple[dict[str, Any], dict[str, str]] | None] = {}
@@ -381,29 +316,13 @@ def _read(
             found[user_id] = (user, groups)
         sets = [frozenset(g) for entry in found.values() if entry for g in [entry[1]]]
         try:
-            policies = [password_policy(p, _rules_if_needed(api, p, sets)) for p in raw]
+            policies = [
+                account_policy(p, api.rules(str(p["id"])) if needs_rules(p, sets) else None)
+                for p in raw
+            ]
         except (KeyError, TypeError, ValueError) as exc:
             raise OktaError(f"cannot read the org's PASSWORD policies: {exc!r}") from None
     return policies, found
-
-
-def _rules_if_needed(
-    api: OktaClient, item: Mapping[str, Any], groups: Sequence[frozenset[str]]
-) -> list[dict[str, Any]] | None:
-    """The rules of an ACTIVE custom policy that includes a bind account (None: not read; the
-    default policy always has its rule)."""
-    if item.get("system") or item.get("status", "ACTIVE") != "ACTIVE":
-        return None
-    include = {
-        str(g)
-        for g in (((item.get("conditions") or {}).get("people") or {}).get("groups") or {}).get(
-            "include"
-        )
-        or ()
-    }
-    if not any(include & g for g in groups):
-        return None
-    return api.rules(str(item["id"]))
 
 
 def _checks(t: Target, now: datetime, warn_days: int) -> list[Check]:

@@ -14,6 +14,8 @@ from components.config._schema import (
     project_schema,
 )
 from components.config._settings import (
+    ENROLLMENT_POLICY_SUFFIX,
+    PASSWORD_POLICY_SUFFIX,
     BindAccount,
     BindPolicySettings,
     Consumer,
@@ -26,8 +28,10 @@ from components.config._settings import (
 )
 
 __all__ = [
+    "ENROLLMENT_POLICY_SUFFIX",
     "OKTA_DOMAIN_KEY",
     "OKTA_ORG_KEY",
+    "PASSWORD_POLICY_SUFFIX",
     "PROJECT_ROOT",
     "PROVIDER_SECRET_KEYS",
     "BindAccount",

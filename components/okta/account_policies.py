@@ -36,11 +36,22 @@ class AccountPolicy:
     groups: frozenset[str] = frozenset()
     provider: str = OKTA_PROVIDER
     has_rule: bool = True  # an ACTIVE rule; without one Okta never applies the policy
-    requires: frozenset[str] = frozenset()  # MFA_ENROLL: what must be enrolled (not password)
-    unreadable: str = ""  # MFA_ENROLL settings in a shape this module does not know
+    # MFA_ENROLL: what must be enrolled (the password aside); settings of an unknown shape.
+    requires: frozenset[str] = frozenset()
+    unreadable: str = ""
+    # PASSWORD: expiry (0: never), lockout (0 attempts: never; 0 minutes: until unlocked by
+    # an administrator), expiry after a breach is detected (None: off).
+    max_age_days: int = 0
+    expire_warn_days: int = 0
+    max_attempts: int = 0
+    auto_unlock_minutes: int = 0
+    breached_expire_days: int | None = None
+
+    kind: str = "PASSWORD"  # or MFA_ENROLL
 
     def __str__(self) -> str:
-        return f'"{self.name}" (priority {self.priority})'
+        label = "MFA enrollment policy" if self.kind == "MFA_ENROLL" else "password policy"
+        return f'{label} "{self.name}" (priority {self.priority})'
 
 
 def ordered(policies: Iterable[AccountPolicy]) -> list[AccountPolicy]:
@@ -82,7 +93,9 @@ def insert_first(policies: Sequence[AccountPolicy], new: AccountPolicy) -> list[
 
 
 def _enroll(entry: Any) -> str:
-    return str(((entry or {}).get("enroll") or {}).get("self") or "") if isinstance(entry, Mapping) else ""
+    if not isinstance(entry, Mapping):
+        return ""
+    return str((entry.get("enroll") or {}).get("self") or "")
 
 
 def enrollment_requires(settings: Mapping[str, Any] | None) -> tuple[frozenset[str], str]:
@@ -105,7 +118,19 @@ def enrollment_requires(settings: Mapping[str, Any] | None) -> tuple[frozenset[s
     return frozenset(required), ""
 
 
-def account_policy(item: Mapping[str, Any], rules: Sequence[Mapping[str, Any]] | None) -> AccountPolicy:
+def needs_rules(item: Mapping[str, Any], groups: Iterable[frozenset[str]]) -> bool:
+    """Whether the rules of this listed policy decide anything for users in one of `groups`:
+    an ACTIVE custom policy that includes them (the default policy always has its own rule)."""
+    if item.get("system") or item.get("status", "ACTIVE") != "ACTIVE":
+        return False
+    people = ((item.get("conditions") or {}).get("people") or {}).get("groups") or {}
+    include = {str(g) for g in people.get("include") or ()}
+    return any(include & g for g in groups)
+
+
+def account_policy(
+    item: Mapping[str, Any], rules: Sequence[Mapping[str, Any]] | None = None
+) -> AccountPolicy:
     """One item of GET /api/v1/policies?type=PASSWORD|MFA_ENROLL, with its rules when read
     (None: not read, assumed to have one). KeyError/TypeError/ValueError when odd."""
     conditions = item.get("conditions") or {}
@@ -115,6 +140,9 @@ def account_policy(item: Mapping[str, Any], rules: Sequence[Mapping[str, Any]] |
     if item.get("type") == "MFA_ENROLL":
         requires, unreadable = enrollment_requires(item.get("settings"))
     has_rule = rules is None or any(r.get("status", "ACTIVE") == "ACTIVE" for r in rules)
+    password = (item.get("settings") or {}).get("password") or {}
+    age, lockout = password.get("age") or {}, password.get("lockout") or {}
+    breached = (password.get("breachedProtection") or {}).get("expireAfterDays")
     return AccountPolicy(
         id=str(item["id"]),
         name=str(item.get("name") or item["id"]),
@@ -126,4 +154,10 @@ def account_policy(item: Mapping[str, Any], rules: Sequence[Mapping[str, Any]] |
         has_rule=has_rule,
         requires=requires,
         unreadable=unreadable,
+        max_age_days=int(age.get("maxAgeDays") or 0),
+        expire_warn_days=int(age.get("expireWarnDays") or 0),
+        max_attempts=int(lockout.get("maxAttempts") or 0),
+        auto_unlock_minutes=int(lockout.get("autoUnlockMinutes") or 0),
+        breached_expire_days=None if breached is None else int(breached),
+        kind=str(item.get("type") or "PASSWORD"),
     )

@@ -2,7 +2,8 @@
 
 Only GET requests, ever (the class has no other verb). Documented by Okta:
 - Auth: `Authorization: SSWS <API token>`; a Read-Only Administrator's token can read policies,
-  rules, users and groups. OAuth for Okta (private key JWT) is not supported here yet.
+  rules, users and groups. Or OAuth 2.0 (components/okta/oauth.py): the access token with the
+  read scopes; a 403 whose `WWW-Authenticate` says `insufficient_scope` names the scope missing.
 - Pagination: list responses carry `Link: <url>; rel="next"` until the last page.
 - Rate limits: 429 E0000047 with `X-Rate-Limit-Reset`, the UTC epoch second at which the window
   resets. The wait is measured against the response's `Date` (Okta's clock, so a skewed local
@@ -21,130 +22,38 @@ import contextlib
 import email.utils
 import ipaddress
 import logging
-import os
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
 import tenacity
 
 from components.http_failures import is_tls_failure
-from components.okta.account_policies import AccountPolicy, account_policy
+from components.okta.account_policies import AccountPolicy, account_policy, needs_rules
+from components.okta.api_connection import (
+    OktaConnection,
+)
+from components.okta.errors import (
+    OktaAuthError,
+    OktaError,
+    OktaForbidden,
+    OktaNotFound,
+    OktaUnavailable,
+)
+from components.okta.oauth import OAuthError
 from components.okta.signon_api import from_api
 from components.okta.signon_model import Org
 from components.secret_text import scrub
 
 log = logging.getLogger(__name__)
 
-ORG_NAME_KEY = "okta:orgName"
-BASE_URL_KEY = "okta:baseUrl"
-API_TOKEN_KEY = "okta:apiToken"
-PRIVATE_KEY_KEY = "okta:privateKey"
-TOKEN_ENV = "OKTA_API_TOKEN"
-DEFAULT_DOMAIN = "okta.com"
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-SET_TOKEN_HINT = (
-    f"set {TOKEN_ENV} to a Read-Only Administrator's API token, or "
-    f"`pulumi config set --secret {API_TOKEN_KEY} <token>`"
-)
-_ORG_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
-_DOMAIN_RE = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)+")
-
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 # Retries of one request: attempts, total budget (waits included), backoff without a reset.
 MAX_ATTEMPTS = 5
 MAX_RETRY_SECONDS = 60.0
 BACKOFF_INITIAL, BACKOFF_MAX = 0.5, 8.0
-
-
-class OktaError(Exception):
-    """A failed Okta read: says what failed and what to do; never holds the token."""
-
-
-class OktaConfigError(OktaError):
-    """The config does not describe a usable Okta connection."""
-
-
-class OktaOAuthNotSupported(OktaConfigError):
-    """Only `okta:privateKey` (OAuth for Okta) is configured; verify needs an API token."""
-
-
-class OktaAuthError(OktaError):
-    """Okta refused the API token (401)."""
-
-
-class OktaForbidden(OktaError):
-    """The token's administrator may not read this endpoint (403)."""
-
-
-class OktaNotFound(OktaError):
-    """The user, policy or group does not exist (404)."""
-
-
-class OktaUnavailable(OktaError):
-    """Okta could not be reached, or kept answering 429/5xx, within the retry budget."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class OktaConnection:
-    """The org's API address (no trailing slash), API token and per-request timeout."""
-
-    base_url: str
-    api_token: str = field(repr=False)
-    timeout: float
-
-
-class ConfigSource(Protocol):
-    """A stack config map (`namespace:key` -> value) or anything else with `get`."""
-
-    def get(self, key: str, /) -> Any: ...
-
-
-def _checked_url(url: str) -> str:
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme == "https" and host:
-        return url.rstrip("/")
-    if parts.scheme == "http" and host in LOOPBACK_HOSTS:
-        return url.rstrip("/")
-    raise OktaConfigError(
-        f"Okta URL {url!r}: use https://; plain http only for 127.0.0.1, localhost or ::1 "
-        "(the local emulator)"
-    )
-
-
-def okta_connection_from_config(
-    config: ConfigSource, *, base_url: str | None = None, timeout: float
-) -> OktaConnection | None:
-    """The connection the stack config describes, or None when there is no API token.
-
-    URL: `https://<okta:orgName>.<okta:baseUrl>` (baseUrl okta.com by default), unless
-    `base_url` overrides it. Token: `okta:apiToken`, else the OKTA_API_TOKEN environment
-    variable. Raises OktaOAuthNotSupported when only `okta:privateKey` is set.
-    """
-    token = str(config.get(API_TOKEN_KEY) or "") or os.environ.get(TOKEN_ENV, "")
-    if not token:
-        if config.get(PRIVATE_KEY_KEY):
-            raise OktaOAuthNotSupported(
-                f"the stack authenticates to Okta with OAuth ({PRIVATE_KEY_KEY}); verify does "
-                f"not support OAuth private-key auth yet: {SET_TOKEN_HINT}"
-            )
-        return None
-    if base_url:
-        url = _checked_url(base_url)
-    else:
-        org = str(config.get(ORG_NAME_KEY) or "")
-        domain = str(config.get(BASE_URL_KEY) or "") or DEFAULT_DOMAIN
-        if not _ORG_RE.fullmatch(org):
-            raise OktaConfigError(f"{ORG_NAME_KEY} must be the org's subdomain (got {org!r})")
-        if not _DOMAIN_RE.fullmatch(domain):
-            raise OktaConfigError(f"{BASE_URL_KEY} must be a domain like okta.com ({domain!r})")
-        url = f"https://{org}.{domain}"
-    return OktaConnection(base_url=url, api_token=token, timeout=timeout)
 
 
 class _RetryableResponse(Exception):
@@ -191,15 +100,15 @@ class OktaClient:
         self._max_retry_seconds = max_retry_seconds
         self._sleep = sleep
         self.requests_sent: collections.Counter[str] = collections.Counter()
+        headers = {"Accept": "application/json", "User-Agent": "okta-ldap-immuta-verify"}
+        if connection.oauth is None:
+            headers["Authorization"] = f"SSWS {connection.api_token}"
         self._http = httpx.Client(
             base_url=connection.base_url,
             timeout=httpx.Timeout(connection.timeout),
             transport=transport,
-            headers={
-                "Accept": "application/json",
-                "Authorization": f"SSWS {connection.api_token}",
-                "User-Agent": "okta-ldap-immuta-verify",
-            },
+            headers=headers,
+            auth=connection.oauth,
             follow_redirects=False,
         )
 
@@ -210,7 +119,7 @@ class OktaClient:
         self._http.close()
 
     def scrub(self, text: str) -> str:
-        return scrub(text, (self._conn.api_token,))
+        return scrub(text, self._conn.secrets())
 
     # --- transport: retries, errors ----------------------------------------------------
 
@@ -265,6 +174,8 @@ class OktaClient:
                 f"Okta {what} still answered HTTP {status} after {budget}; Okta is down or "
                 "overloaded, retry later (status.okta.com)"
             ) from None
+        except OAuthError as exc:
+            raise OktaAuthError(self.scrub(str(exc))) from None
         except httpx.TimeoutException:
             raise OktaUnavailable(
                 f"Okta {what} timed out ({self._conn.timeout:g}s per request) within {budget}; "
@@ -295,8 +206,15 @@ class OktaClient:
         status = response.status_code
         if status == 401:
             raise OktaAuthError(
-                f"Okta refused the API token for {what} (HTTP 401{detail}): the token is wrong, "
-                f"expired or revoked, or belongs to another org than {self._conn.base_url}"
+                f"Okta refused the {self._conn.auth_name} for {what} (HTTP 401{detail}): the "
+                f"token is wrong, expired or revoked, or belongs to another org than "
+                f"{self._conn.base_url}"
+            )
+        if status == 403 and "insufficient_scope" in response.headers.get("WWW-Authenticate", ""):
+            raise OktaForbidden(
+                f"Okta refused {what} (HTTP 403{detail}): the OAuth access token lacks the scope "
+                "for it; grant the service app okta.policies.read, okta.users.read, "
+                "okta.groups.read (adopt also okta.roles.read) and list them in okta:scopes"
             )
         if status == 403:
             raise OktaForbidden(
@@ -341,29 +259,21 @@ class OktaClient:
 
     def enrollment_policies(self) -> list[dict[str, Any]]:
         """GET /api/v1/policies?type=MFA_ENROLL, every page."""
-        return list(
-            self._pages("/api/v1/policies", "enrollment_policies", {"type": "MFA_ENROLL"})
-        )
+        return list(self._pages("/api/v1/policies", "enrollment_policies", {"type": "MFA_ENROLL"}))
 
     def account_policies(
         self, raw: list[dict[str, Any]], groups: Iterable[frozenset[str]]
     ) -> list[AccountPolicy]:
-        """PASSWORD or MFA_ENROLL policies as `account_policies.AccountPolicy`; the rules of each
-        ACTIVE custom policy that includes one of `groups` are read (a policy without an active
-        rule never applies); the default policy always has its own."""
+        """PASSWORD or MFA_ENROLL policies as `account_policies.AccountPolicy`, with the rules
+        read of each one that may decide for `groups` (`account_policies.needs_rules`)."""
         sets = list(groups)
-        out = []
         try:
-            for item in raw:
-                rules = None
-                include = {str(g) for g in _include(item)}
-                wanted = item.get("status", "ACTIVE") == "ACTIVE" and not item.get("system")
-                if wanted and any(include & g for g in sets):
-                    rules = self.rules(str(item["id"]))
-                out.append(account_policy(item, rules))
+            return [
+                account_policy(p, self.rules(str(p["id"])) if needs_rules(p, sets) else None)
+                for p in raw
+            ]
         except (KeyError, TypeError, ValueError) as exc:
-            raise OktaError(f"cannot read the org's {_kind(raw)} policies: {exc!r}") from None
-        return out
+            raise OktaError(f"cannot read the org's policies: {exc!r}") from None
 
     def rules(self, policy_id: str) -> list[dict[str, Any]]:
         """GET /api/v1/policies/{id}/rules, every page."""
@@ -398,15 +308,6 @@ class OktaClient:
             return from_api(policies, rules, everyone)
         except (ValueError, KeyError, TypeError) as exc:
             raise OktaError(f"cannot model the org's sign-on policies: {exc}") from None
-
-
-def _include(item: Mapping[str, Any]) -> list[Any]:
-    groups = ((item.get("conditions") or {}).get("people") or {}).get("groups") or {}
-    return list(groups.get("include") or [])
-
-
-def _kind(raw: list[dict[str, Any]]) -> str:
-    return str(raw[0].get("type", "")) if raw else ""
 
 
 def _okta_error(response: httpx.Response) -> str:

@@ -285,7 +285,7 @@ def test_a_cluster_that_refuses_secrets_exits_2_with_the_rbac_hint(
     assert kube_emu.token not in run.err
 
 
-def test_without_an_api_token_adopt_says_how_to_give_one(
+def test_without_okta_credentials_adopt_says_how_to_give_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("OKTA_API_TOKEN", raising=False)
@@ -293,8 +293,10 @@ def test_without_an_api_token_adopt_says_how_to_give_one(
     config.write_text(json.dumps({"okta:privateKey": {"value": "PEM-canary-key", "secret": True}}))
     assert main(["--stack", "prod", "--config", str(config)]) == 2
     err = capsys.readouterr().err
-    assert "adopt reads Okta with an API token" in err
+    assert "OAuth for Okta needs okta:clientId, okta:scopes as well" in err
     assert "PEM-canary-key" not in err
     config.write_text("{}")
     assert main(["--stack", "prod", "--config", str(config)]) == 2
-    assert "no Okta API token" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "no Okta credentials: set OKTA_API_TOKEN" in err
+    assert "okta:privateKeyId" in err

@@ -12,18 +12,16 @@ import pytest
 from hypothesis import given, settings
 
 import components.okta.management_api as api
-from components.okta.management_api import (
+from components.okta.api_connection import OktaConnection, okta_connection_from_config
+from components.okta.errors import (
     OktaAuthError,
-    OktaClient,
     OktaConfigError,
-    OktaConnection,
     OktaError,
     OktaForbidden,
     OktaNotFound,
-    OktaOAuthNotSupported,
     OktaUnavailable,
-    okta_connection_from_config,
 )
+from components.okta.management_api import OktaClient
 from components.okta.signon_model import AUTH_TYPES, Attempt, Org, decide
 from rehearsal.okta_emulator import OktaEmulator
 from tests.support.okta_orgs import (
@@ -271,8 +269,14 @@ def test_connection_from_config(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(OktaConfigError, match="subdomain"):
         okta_connection_from_config({"okta:orgName": "acme.okta.com"}, timeout=1)
     monkeypatch.delenv("OKTA_API_TOKEN")
-    with pytest.raises(OktaOAuthNotSupported, match="OKTA_API_TOKEN"):
+    # OAuth half-configured: the missing keys are named.
+    with pytest.raises(OktaConfigError, match=r"okta:clientId, okta:scopes"):
         okta_connection_from_config({**org, "okta:privateKey": "-----BEGIN"}, timeout=1)
+    with pytest.raises(OktaConfigError, match="neither a PEM private key nor a readable file"):
+        okta_connection_from_config(
+            {**org, "okta:privateKey": "no-such-key", "okta:clientId": "0oa1", "okta:scopes": "x"},
+            timeout=1,
+        )
 
 
 @settings(max_examples=25, deadline=None)

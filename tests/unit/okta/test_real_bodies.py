@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from components.okta.management_api import OktaClient, OktaConnection
+from components.okta.api_connection import OktaConnection
+from components.okta.management_api import OktaClient
 from components.okta.signon_api import from_api
 from components.okta.signon_model import Attempt, AuthType, Decision, decide
 from tests.support import okta_bodies as bodies

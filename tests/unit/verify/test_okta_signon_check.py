@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from components.okta.management_api import OktaConnection
+from components.okta.api_connection import OktaConnection
 from components.okta.signon_model import DEFAULT_RULE_NAME, Org, Policy, Rule
 from rehearsal.okta_emulator import OktaEmulator
 from tests.support.okta_orgs import EVERYONE, org_to_api
@@ -404,14 +404,15 @@ def test_a_refused_token_in_the_whole_run_prints_no_token(okta: OktaEmulator, ru
     assert okta.token not in text
 
 
-def test_the_whole_run_skips_without_a_token_or_with_oauth_only(
-    okta: OktaEmulator, run: Any
+def test_the_whole_run_skips_without_credentials_and_refuses_half_an_oauth_config(
+    okta: OktaEmulator, run: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _, text = run({})
-    assert f"SKIP 7 {NAME}: no Okta API token: set OKTA_API_TOKEN" in text
-    _, text = run({"okta:privateKey": secret("-----BEGIN PRIVATE KEY-----canary")})
-    assert "OAuth private-key auth yet" in text
-    assert "canary" not in text
+    assert f"SKIP 7 {NAME}: no Okta credentials: set OKTA_API_TOKEN" in text
+    assert "okta:clientId, okta:privateKeyId, okta:privateKey, okta:scopes" in text
+    code, text = run({"okta:privateKey": secret("-----BEGIN PRIVATE KEY-----canary")})
+    assert code == 2
+    assert "canary" not in text + capsys.readouterr().err
     assert okta.requests == []
 
 

@@ -15,19 +15,15 @@ from typing import Any
 
 import pytest
 
-from components.okta.management_api import OktaConnection
+from components.okta.account_policies import AccountPolicy, applicable
+from components.okta.account_policies import account_policy as password_policy
+from components.okta.api_connection import OktaConnection
 from rehearsal.okta_emulator import OktaEmulator
 from tests.support import okta_bodies as bodies
 from tests.support.verify_runs import verify_against
 from verify.__main__ import render
 from verify.checks import Check, Target
-from verify.password_expiry import (
-    NAME,
-    PasswordPolicy,
-    applicable,
-    check_password_expiry,
-    password_policy,
-)
+from verify.password_expiry import NAME, check_password_expiry
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 EVERYONE = "00gEveryone0000000001"
@@ -421,7 +417,7 @@ def test_the_system_default_policy_comes_last_whatever_its_number() -> None:
     assert chosen.name == "Staff"
     # The default policy holds Everyone even when a group listing leaves it out.
     assert applicable([default, staff], frozenset()) == default
-    assert isinstance(default, PasswordPolicy)
+    assert isinstance(default, AccountPolicy)
 
 
 # --- the whole verify run ------------------------------------------------------------------
@@ -462,7 +458,7 @@ def test_the_rendered_run_shows_check_8_and_holds_no_token(okta: OktaEmulator, r
 
 def test_the_whole_run_skips_check_8_without_a_token(okta: OktaEmulator, run: Any) -> None:
     _, text = run({})
-    assert f"SKIP 8 {NAME}: no Okta API token: set OKTA_API_TOKEN" in text
+    assert f"SKIP 8 {NAME}: no Okta credentials: set OKTA_API_TOKEN" in text
     assert okta.requests == []
 
 
