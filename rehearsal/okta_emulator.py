@@ -1,6 +1,7 @@
 """A local emulator of the read-only Okta Management API endpoints the stack reads.
 
-Endpoints (all GET, `Authorization: SSWS <token>`):
+Endpoints (all GET, `Authorization: SSWS <token>`, or an OAuth access token from
+`POST /oauth2/v1/token` for an app `register_client` made: rehearsal/okta_oauth.py):
   /api/v1/policies?type=OKTA_SIGN_ON   paginated: `limit`, `after` cursor, one `Link` header per
                                        relation (`rel="self"`, then `rel="next"`), as Okta sends
   /api/v1/policies?type=PASSWORD       the same (seed PASSWORD policies with `type: PASSWORD`)
@@ -43,6 +44,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from rehearsal._http import HeaderValue, Query, Served, answer_json
+from rehearsal.okta_oauth import TOKEN_PATH as OAUTH_TOKEN_PATH
+from rehearsal.okta_oauth import OAuthClient, OAuthServer
 
 JSON = dict[str, Any]
 Headers = Mapping[str, HeaderValue]
@@ -90,6 +93,7 @@ class OktaEmulator(Served):
     user_groups: dict[str, list[str]] = field(default_factory=dict)
     roles: dict[str, list[JSON]] = field(default_factory=dict)  # user id -> role assignments
     requests: list[Recorded] = field(default_factory=list)
+    oauth: OAuthServer = field(default_factory=OAuthServer)  # /oauth2/v1/token, access tokens
     _forbidden: list[_Forbid] = field(default_factory=list)
     _throttled: int = 0
     _reset_after: int = 60
@@ -121,9 +125,17 @@ class OktaEmulator(Served):
             self.user_groups = {k: list(v) for k, v in (user_groups or {}).items()}
             self.roles = {k: copy.deepcopy(list(v)) for k, v in (roles or {}).items()}
             self.requests.clear()
+            self.oauth.reset()
             self._forbidden.clear()
             self._throttled = 0
         return self
+
+    def register_client(
+        self, client_id: str, public_key: str, *, key_id: str, scopes: set[str], dpop: bool = False
+    ) -> None:
+        """An OAuth service app: its public key (PEM), key id, granted scopes, DPoP demand."""
+        with self._lock:
+            self.oauth.clients[client_id] = OAuthClient(public_key, key_id, frozenset(scopes), dpop)
 
     def forbid(self, path: str, times: int | None = None) -> None:
         """Answer 403 E0000006 to requests whose path fully matches the regex `path`."""
@@ -161,8 +173,19 @@ class OktaEmulator(Served):
         path: str,
         query: Mapping[str, tuple[str, ...]],
     ) -> tuple[int, Any, Headers]:
+        if path == OAUTH_TOKEN_PATH and method == "POST":
+            with self._lock:
+                return self.oauth.token(self.url, h.headers, h.request_body)  # type: ignore[attr-defined]
         auth = h.headers.get("Authorization", "")
-        if not secrets.compare_digest(auth.encode(), f"SSWS {self.token}".encode()):
+        if not auth.startswith("SSWS "):
+            with self._lock:
+                url = self.url + h.path
+                status, challenge = self.oauth.authorize(auth, h.headers, method, url, path)
+            if status == 401:
+                return 401, ERR_TOKEN, {"WWW-Authenticate": challenge}
+            if status == 403:
+                return 403, ERR_FORBIDDEN, {"WWW-Authenticate": challenge}
+        elif not secrets.compare_digest(auth.encode(), f"SSWS {self.token}".encode()):
             return 401, ERR_TOKEN, {"WWW-Authenticate": 'SSWS realm="okta-emulator"'}
         reset = str(int(time.time()) + self._reset_after)
         with self._lock:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from components.okta.api_connection import OAUTH_ENV
 from rehearsal.okta_emulator import OktaEmulator
 from verify.__main__ import main
 
@@ -27,7 +28,7 @@ def verify_against(
 ) -> Run:
     """A runner: `run(config, *extra_args) -> (exit code, printed text)`. Nothing listens on
     the LDAP port, so check 1 fails at once and checks 2-6 skip; the Okta checks run."""
-    for name in ("OKTA_API_TOKEN", "IMMUTA_API_KEY", "VERIFY_PROBE_PASSWORD"):
+    for name in ("OKTA_API_TOKEN", "IMMUTA_API_KEY", "VERIFY_PROBE_PASSWORD", *OAUTH_ENV.values()):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr("shutil.which", lambda _: None)  # never the real Pulumi CLI
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,6 +51,7 @@ def run_adopt(
         json_out: bool = False,
         reseed: bool = True,
         okta_token: str | None = None,
+        oauth: Callable[[OktaEmulator], dict[str, Any]] | None = None,
     ) -> Run:
         if reseed:
             (org or Org()).seed(okta_emu, emulator, kube_emu)
@@ -59,6 +61,7 @@ def run_adopt(
             emulator,
             ca.cert.read_text(),
             okta_token,
+            oauth(okta_emu) if oauth else None,
             **(extra or {}),
         )
         kubeconfig = kube_emu.write_kubeconfig(tmp_path / "kubeconfig")

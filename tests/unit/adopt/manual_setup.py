@@ -201,11 +201,14 @@ def write_config(
     immuta: ImmutaEmulator,
     ca_pem: str,
     okta_token: str | None = None,
+    okta_oauth: dict[str, Any] | None = None,
     **extra: str,
 ) -> Path:
-    """`pulumi config --json --show-secrets` as the CLI would print it for the test stack."""
+    """`pulumi config --json --show-secrets` as the CLI would print it for the test stack
+    (Okta: an API token, or `okta_oauth`'s OAuth keys)."""
+    okta_auth = okta_oauth or {"okta:apiToken": {"value": okta_token or okta.token, "secret": True}}
     config: dict[str, Any] = {
-        "okta:apiToken": {"value": okta_token or okta.token, "secret": True},
+        **okta_auth,
         f"{P}immutaUrl": {"value": immuta.url, "secret": False},
         f"{P}immutaApiKey": {"value": immuta.api_key, "secret": True},
         f"{P}immutaCaCertificate": {"value": ca_pem, "secret": False},

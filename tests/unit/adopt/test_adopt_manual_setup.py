@@ -8,12 +8,14 @@ from __future__ import annotations
 import collections
 import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from rehearsal.immuta_emulator import ImmutaEmulator
 from rehearsal.kubernetes_emulator import KubernetesEmulator
 from rehearsal.okta_emulator import OktaEmulator
+from tests.support.okta_oauth import as_cli_config, service_app
 from tests.unit.adopt.manual_setup import (
     BIND_ID,
     BIND_PASSWORD,
@@ -179,3 +181,27 @@ def test_other_stacks_line_up_too(run_adopt: RunAdopt, stack: str) -> None:
     run = run_adopt(stack=stack, json_out=True)
     assert run.code in (0, 1), run.err
     assert_lines_up(run, stack, json.loads(run.out)["config"])
+
+
+@pytest.mark.parametrize("dpop", [False, True])
+def test_adopt_reads_the_same_with_oauth_as_with_an_api_token(
+    run_adopt: RunAdopt, okta_emu: OktaEmulator, dpop: bool
+) -> None:
+    by_token = run_adopt()
+    app: dict[str, str] = {}
+
+    def oauth(emu: OktaEmulator) -> dict[str, Any]:
+        app.update(service_app(emu, dpop=dpop))
+        return as_cli_config(app)
+
+    by_oauth = run_adopt(oauth=oauth)
+    assert (by_oauth.code, by_oauth.out, by_oauth.import_text) == (
+        by_token.code,
+        by_token.out,
+        by_token.import_text,
+    )
+    # One POST, the token request; everything else read with GET.
+    posts = [r.path for r in okta_emu.requests if r.method != "GET"]
+    assert posts == ["/oauth2/v1/token"] * (3 if dpop else 1)
+    for leaked in (app["okta:privateKey"], *okta_emu.oauth.secrets()):
+        assert leaked not in by_oauth.out + by_oauth.err

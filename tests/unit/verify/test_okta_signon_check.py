@@ -15,6 +15,8 @@ import pytest
 from components.okta.api_connection import OktaConnection
 from components.okta.signon_model import DEFAULT_RULE_NAME, Org, Policy, Rule
 from rehearsal.okta_emulator import OktaEmulator
+from tests.support import okta_bodies as bodies
+from tests.support.okta_oauth import as_cli_config, service_app
 from tests.support.okta_orgs import EVERYONE, org_to_api
 from tests.support.verify_runs import verify_against
 from verify.__main__ import render
@@ -454,3 +456,20 @@ def test_enrollment_settings_in_an_unknown_shape_are_unknowable(okta: OktaEmulat
     check = check_okta_signon(target(okta))[0]
     assert check.status == "fail"
     assert check.detail.startswith("unknowable: MFA enrollment policy")
+
+
+@pytest.mark.parametrize("dpop", [False, True])
+def test_checks_7_and_8_give_the_same_results_with_oauth_as_with_an_api_token(
+    okta: OktaEmulator, run: Any, dpop: bool
+) -> None:
+    okta.policies.append(bodies.REAL_DEFAULT_PASSWORD_POLICY)
+    by_token = run({"okta:apiToken": secret(okta.token)})
+    app = service_app(okta, dpop=dpop)
+    by_oauth = run(as_cli_config(app))
+    assert by_oauth == by_token
+    _, text = by_oauth
+    assert "PASS 7 Okta sign-on decides the immuta account" in text
+    assert "PASS 8 the immuta account's password does not expire unnoticed" in text
+    assert okta.oauth.token_requests == (3 if dpop else 1)  # one token for checks 7 and 8
+    for leaked in (app["okta:privateKey"], *okta.oauth.secrets()):
+        assert leaked not in text
