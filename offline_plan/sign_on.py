@@ -8,6 +8,8 @@ USER = "okta:user/user:User"
 GROUP = "okta:group/group:Group"
 POLICY = "okta:policy/signon:Signon"
 RULE = "okta:policy/ruleSignon:RuleSignon"
+PASSWORD_POLICY = "okta:policy/password:Password"
+ENROLLMENT_POLICY = "okta:policy/mfa:Mfa"
 EVERYONE_STAND_IN = "<id of the org's Everyone group>"
 
 
@@ -80,4 +82,33 @@ def sign_on_summary(plan: PlanResult) -> list[str]:
         f"  the org's own sign-on policies keep their order; Okta moves each down by "
         f"{len(policies)} to keep priorities contiguous"
     )
+    lines += _account_policies(plan, by_urn)
     return [*lines, ""]
+
+
+def _account_policies(plan: PlanResult, by_urn: dict[str, Registration]) -> list[str]:
+    """The bind group's own password and MFA enrollment policies."""
+    lines = []
+    for policy in plan.of_type(PASSWORD_POLICY):
+        i = policy.inputs
+        lines.append(
+            f"  password policy {i.get('name')!r} at priority {_n(i.get('priority'))}, for "
+            f"{_groups(policy, by_urn)}: never expires (maxAgeDays "
+            f"{_n(i.get('passwordMaxAgeDays'))}), lockout after "
+            f"{_n(i.get('passwordMaxLockoutAttempts'))} attempts (0: never), history "
+            f"{_n(i.get('passwordHistoryCount'))}, no self-service recovery"
+        )
+    for policy in plan.of_type(ENROLLMENT_POLICY):
+        i = policy.inputs
+        required = sorted(
+            k for k, v in i.items() if isinstance(v, dict) and v.get("enroll") == "REQUIRED"
+        )
+        lines.append(
+            f"  MFA enrollment policy {i.get('name')!r} at priority {_n(i.get('priority'))}, "
+            f"for {_groups(policy, by_urn)}: requires "
+            + (", ".join(required) if required else "nothing")
+            + " (no factor a bind account cannot have)"
+        )
+    if lines:
+        lines.append("  the org's own password and MFA enrollment policies each move down by 1")
+    return lines
