@@ -31,6 +31,17 @@ GROUP = "okta:group/group:Group"
 MEMBERSHIPS = "okta:index/groupMemberships:GroupMemberships"
 BIND_POLICY_PRIORITY = 1  # the stack's bind-account policy decides before any other
 DYNAMIC = "pulumi-python:dynamic:Resource"
+PASSWORD_POLICY = "okta:policy/password:Password"
+PASSWORD_RULE = "okta:policy/rulePassword:RulePassword"
+ENROLLMENT_POLICY = "okta:policy/mfa:Mfa"
+ENROLLMENT_RULE = "okta:policy/ruleMfa:RuleMfa"
+# What the bind group's own password policy must hold (components/okta/bind_password_policy.py).
+BIND_PASSWORD_SETTINGS = {
+    "passwordMaxAgeDays": 0,
+    "passwordMaxLockoutAttempts": 0,
+    "passwordHistoryCount": 0,
+    "passwordMinAgeMinutes": 0,
+}
 AUTH_METHODS = frozenset(
     {"trust", "reject", "md5", "password", "scram-sha-256", "gss", "sspi", "ident", "peer",
      "ldap", "radius", "cert", "pam", "bsd"}
@@ -290,6 +301,67 @@ def _check_mfa_rule(rule: PolicyResource, users: set[str], report: ReportViolati
         report(f"sign-on rule {rule.name} must not exempt groups (groupsExcluded)", rule.urn)
 
 
+def _only_bind_group_first(
+    args: StackValidationArgs, policy: PolicyResource, what: str, report: ReportViolation
+) -> None:
+    groups = _bind_groups(args)
+    included = list(policy.props.get("groupsIncluded") or [])
+    if policy.props.get("priority") != 1 or len(included) != 1:
+        report(f"the bind group's {what} must be priority 1 and include only it", policy.urn)
+    if not _deps(policy, "groupsIncluded") & groups:
+        report(f"the {what} must include the bind group (its groupsIncluded)", policy.urn)
+    rules = [
+        r
+        for r in args.resources
+        if r.resource_type in (PASSWORD_RULE, ENROLLMENT_RULE)
+        and policy.urn in _deps(r, "policyId")
+    ]
+    if not any(r.props.get("status", "ACTIVE") == "ACTIVE" for r in rules):
+        report(
+            f"the {what} needs an ACTIVE rule: Okta never applies a policy without one",
+            policy.urn,
+        )
+
+
+def check_bind_account_policies(args: StackValidationArgs, report: ReportViolation) -> None:
+    """The bind group has its own password policy (never expires, never locks out, no history
+    or minimum age) and MFA enrollment policy (no factor but the password), each first and for
+    the bind group alone, each with a rule."""
+    if not _of_type(args, OKTA_USER):
+        return
+    for type_, what in ((PASSWORD_POLICY, "password policy"), (ENROLLMENT_POLICY, "MFA "
+                        "enrollment policy")):  # fmt: skip
+        found = _of_type(args, type_)
+        if len(found) != 1:
+            report(f"expected one {what} for the bind group, found {len(found)}", None)
+        for policy in found:
+            _only_bind_group_first(args, policy, what, report)
+    for policy in _of_type(args, PASSWORD_POLICY):
+        wrong = {
+            k: policy.props.get(k)
+            for k, v in BIND_PASSWORD_SETTINGS.items()
+            if policy.props.get(k) != v
+        }
+        if wrong:
+            report(
+                f"the bind group's password policy must never expire, lock out or refuse a "
+                f"rotation: set {', '.join(f'{k}: 0' for k in sorted(wrong))}",
+                policy.urn,
+            )
+    for policy in _of_type(args, ENROLLMENT_POLICY):
+        required = sorted(
+            k
+            for k, v in policy.props.items()
+            if isinstance(v, Mapping) and v.get("enroll") == "REQUIRED" and k != "oktaPassword"
+        )
+        if required:
+            report(
+                f"the bind group's MFA enrollment policy requires {', '.join(required)}: a bind "
+                "account can never enroll a factor; set them NOT_ALLOWED",
+                policy.urn,
+            )
+
+
 def check_roles_once_per_account(args: StackValidationArgs, report: ReportViolation) -> None:
     """Each bind account has exactly one UserAdminRoles."""
     roles = [r for r in args.resources if r.resource_type == ADMIN_ROLES]
@@ -338,4 +410,5 @@ POLICIES = [
     _stack("bind-account-policy-first-and-only-for-bind-accounts", check_bind_account_policy),
     _stack("mfa-rule-exempts-exactly-bind-accounts", check_mfa_exemptions),
     _stack("bind-account-roles-set-once", check_roles_once_per_account),
+    _stack("bind-accounts-own-password-and-enrollment-policies", check_bind_account_policies),
 ]

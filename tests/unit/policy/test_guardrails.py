@@ -114,7 +114,7 @@ def test_the_stacks_as_declared_pass_every_policy(
 
 
 def test_every_policy_is_mandatory_and_described() -> None:
-    assert len(POLICIES) == 8
+    assert len(POLICIES) == 9
     advisory = {p.name for p in POLICIES if p.enforcement_level == g.EnforcementLevel.ADVISORY}
     assert advisory == {"pg-hba-ldap-logins-end-when-okta-stalls"}  # a warning, not a block
     assert all(p.description for p in POLICIES)
@@ -206,6 +206,7 @@ def _stack_with(run_stack: Any, change: Callable[[list[PolicyResource]], None]) 
         g.check_bind_account_policy,
         g.check_mfa_exemptions,
         g.check_roles_once_per_account,
+        g.check_bind_account_policies,
     ):
         found += violations(check, StackValidationArgs(resources))
     return found
@@ -311,3 +312,36 @@ def test_roles_granted_twice_or_never_are_violations(run_stack: Any) -> None:
     found = _stack_with(run_stack, duplicate)
     assert any("has 2 UserAdminRoles" in v for v in found)
     assert any("has 0 UserAdminRoles" in v for v in found)
+
+
+def test_the_real_stack_has_both_bind_group_policies(run_stack: Any) -> None:
+    kinds = {r.resource_type for r in stack_of(run_stack())}
+    assert {g.PASSWORD_POLICY, g.PASSWORD_RULE, g.ENROLLMENT_POLICY, g.ENROLLMENT_RULE} <= kinds
+
+
+@pytest.mark.parametrize(
+    ("name", "prop", "value", "expected"),
+    [
+        ("bind-passwords-policy", "priority", 2, "must be priority 1"),
+        ("bind-passwords-policy", "passwordMaxAgeDays", 90, "passwordMaxAgeDays: 0"),
+        ("bind-passwords-policy", "passwordMaxLockoutAttempts", 10, "passwordMaxLockoutAttempts"),
+        ("bind-passwords-policy", "passwordHistoryCount", 4, "passwordHistoryCount: 0"),
+        ("bind-enrollment-policy", "oktaVerify", {"enroll": "REQUIRED"}, "requires oktaVerify"),
+        ("bind-enrollment-policy", "priority", 3, "must be priority 1"),
+        ("bind-enrollment-rule", "status", "INACTIVE", "needs an ACTIVE rule"),
+    ],
+)
+def test_a_bind_group_policy_out_of_shape_is_a_violation(
+    run_stack: Any, name: str, prop: str, value: Any, expected: str
+) -> None:
+    def change(resources: list[PolicyResource]) -> None:
+        _named(resources, name).props[prop] = value
+
+    assert any(expected in v for v in _stack_with(run_stack, change))
+
+
+def test_a_missing_bind_group_policy_is_a_violation(run_stack: Any) -> None:
+    def drop(resources: list[PolicyResource]) -> None:
+        resources.remove(_named(resources, "bind-enrollment-policy"))
+
+    assert any("expected one MFA enrollment policy" in v for v in _stack_with(run_stack, drop))

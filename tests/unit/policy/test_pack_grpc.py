@@ -45,6 +45,7 @@ def test_pack_lists_its_eight_policies(analyzer: analyzer_pb2_grpc.AnalyzerStub)
         "bind-account-policy-first-and-only-for-bind-accounts",
         "mfa-rule-exempts-exactly-bind-accounts",
         "bind-account-roles-set-once",
+        "bind-accounts-own-password-and-enrollment-policies",
     }
     levels = {p.name: p.enforcementLevel for p in info.policies}
     assert levels.pop("pg-hba-ldap-logins-end-when-okta-stalls") == analyzer_pb2.ADVISORY
