@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from components.okta.account_policies import AccountPolicy, applicable, insert_first, ordered
 from components.okta.signon_api import from_api
 from components.okta.signon_model import (
     AUTH_TYPES,
@@ -443,3 +446,63 @@ def test_priority_one_bind_policy_changes_only_bind_members_ldap_logins(
 def test_generated_orgs_round_trip_through_api_json(gen: GeneratedOrg) -> None:
     policies_json, rules_json = org_to_api(gen.org)
     assert from_api(policies_json, rules_json, EVERYONE) == gen.org
+
+
+# --- PASSWORD and MFA_ENROLL policies at random priorities ----------------------------------
+
+account_policy_lists = st.lists(
+    st.builds(
+        AccountPolicy,
+        id=st.uuids().map(lambda u: f"00p{u.hex[:17]}"),
+        name=st.just("org policy"),
+        priority=st.integers(1, 9),
+        status=st.sampled_from(("ACTIVE", "ACTIVE", "INACTIVE")),
+        groups=st.frozensets(st.sampled_from((*GROUPS, EVERYONE)), min_size=1, max_size=2),
+        provider=st.sampled_from(("OKTA", "OKTA", "ACTIVE_DIRECTORY")),
+        has_rule=st.booleans(),
+        requires=st.frozensets(st.sampled_from(("okta_verify", "okta_email")), max_size=2),
+        max_attempts=st.sampled_from((0, 3, 10)),
+    ),
+    max_size=5,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    kind=st.sampled_from(("PASSWORD", "MFA_ENROLL")),
+    policies=account_policy_lists,
+    default_requires=st.booleans(),
+    bind_group=st.sampled_from(GROUPS),
+    members=user_sets,
+    gen=orgs(max_policies=0),
+)
+def test_the_bind_groups_first_policy_decides_for_its_members_and_nobody_else(
+    kind: str,
+    policies: list[AccountPolicy],
+    default_requires: bool,
+    bind_group: str,
+    members: frozenset[str],
+    gen: GeneratedOrg,
+) -> None:
+    default = AccountPolicy(
+        id="00pDefault", name="Default Policy", priority=len(policies) + 1, system=True,
+        requires=frozenset({"okta_verify"}) if default_requires else frozenset(),
+        max_attempts=10, kind=kind,
+    )  # fmt: skip
+    before = [*(replace(p, kind=kind) for p in policies), default]
+    ours = AccountPolicy(
+        id="00pBindGroup", name="bind", priority=1, groups=frozenset({bind_group}), kind=kind
+    )
+    after = insert_first(before, ours)
+    assert [p.priority for p in ordered(after)][: len(before)] == list(range(1, len(before) + 1))
+    assert ordered(after)[-1].system
+    for user, groups in gen.memberships.items():
+        groups = (groups | {bind_group}) if user in members else (groups - {bind_group})
+        groups |= {EVERYONE}
+        now, was = applicable(after, groups), applicable(before, groups)
+        if user in members:
+            assert now is not None
+            assert now.id == ours.id
+            assert (now.requires, now.max_attempts) == (frozenset(), 0)
+        else:
+            assert (now and now.id) == (was and was.id)
