@@ -21,27 +21,16 @@ from pulumi_policy import (
 )
 
 from components.query_engine.pg_hba import PgHbaError, parse_line
+from policy.bind_group_policies import check_bind_account_policies
+from policy.stack_resources import MEMBERSHIPS, OKTA_USER, bind_groups, deps, of_type, urns
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
-OKTA_USER = "okta:user/user:User"
 ADMIN_ROLES = "okta:index/userAdminRoles:UserAdminRoles"
 SIGNON_RULE = "okta:policy/ruleSignon:RuleSignon"
 SIGNON_POLICY = "okta:policy/signon:Signon"
 GROUP = "okta:group/group:Group"
-MEMBERSHIPS = "okta:index/groupMemberships:GroupMemberships"
 BIND_POLICY_PRIORITY = 1  # the stack's bind-account policy decides before any other
 DYNAMIC = "pulumi-python:dynamic:Resource"
-PASSWORD_POLICY = "okta:policy/password:Password"
-PASSWORD_RULE = "okta:policy/rulePassword:RulePassword"
-ENROLLMENT_POLICY = "okta:policy/mfa:Mfa"
-ENROLLMENT_RULE = "okta:policy/ruleMfa:RuleMfa"
-# What the bind group's own password policy must hold (components/okta/bind_password_policy.py).
-BIND_PASSWORD_SETTINGS = {
-    "passwordMaxAgeDays": 0,
-    "passwordMaxLockoutAttempts": 0,
-    "passwordHistoryCount": 0,
-    "passwordMinAgeMinutes": 0,
-}
 AUTH_METHODS = frozenset(
     {"trust", "reject", "md5", "password", "scram-sha-256", "gss", "sspi", "ident", "peer",
      "ldap", "radius", "cert", "pam", "bsd"}
@@ -178,44 +167,27 @@ def check_immuta_iam_ssl(args: ResourceValidationArgs, report: ReportViolation) 
         )
 
 
-def _urns(resources: list[PolicyResource]) -> set[str]:
-    return {r.urn for r in resources}
-
-
-def _of_type(args: StackValidationArgs, type_: str) -> list[PolicyResource]:
-    return [r for r in args.resources if r.resource_type == type_]
-
-
-def _deps(resource: PolicyResource, prop: str) -> set[str]:
-    return _urns(resource.property_dependencies.get(prop, []))
-
-
-def _bind_groups(args: StackValidationArgs) -> set[str]:
-    """The groups whose membership the stack manages: the bind groups."""
-    return {urn for m in _of_type(args, MEMBERSHIPS) for urn in _deps(m, "groupId")}
-
-
 def _bind_policies(args: StackValidationArgs) -> list[PolicyResource]:
-    groups = _bind_groups(args)
-    return [p for p in _of_type(args, SIGNON_POLICY) if _deps(p, "groupsIncluded") & groups]
+    groups = bind_groups(args)
+    return [p for p in of_type(args, SIGNON_POLICY) if deps(p, "groupsIncluded") & groups]
 
 
 def _rules_of(args: StackValidationArgs, policy: PolicyResource) -> list[PolicyResource]:
-    return [r for r in _of_type(args, SIGNON_RULE) if policy.urn in _deps(r, "policyId")]
+    return [r for r in of_type(args, SIGNON_RULE) if policy.urn in deps(r, "policyId")]
 
 
 def check_bind_account_policy(args: StackValidationArgs, report: ReportViolation) -> None:
     """The bind-account policy is priority 1, includes only the bind group, whose members are
     exactly the bind accounts; its only ALLOW rule is an LDAP Interface bind without MFA."""
-    users = _urns(_of_type(args, OKTA_USER))
+    users = urns(of_type(args, OKTA_USER))
     if not users:
         return
-    memberships = _of_type(args, MEMBERSHIPS)
+    memberships = of_type(args, MEMBERSHIPS)
     if len(memberships) != 1:
         report(f"expected one bind group membership resource, found {len(memberships)}", None)
     for m in memberships:
         members = list(m.props.get("users") or [])
-        if _deps(m, "users") != users or len(members) != len(users):
+        if deps(m, "users") != users or len(members) != len(users):
             report(
                 f"the bind group's members must be exactly this stack's {len(users)} LDAP bind "
                 "accounts, no one else: set users to their user ids",
@@ -226,8 +198,8 @@ def check_bind_account_policy(args: StackValidationArgs, report: ReportViolation
     bind_policies = _bind_policies(args)
     if len(bind_policies) != 1:
         report(f"expected one bind-account sign-on policy, found {len(bind_policies)}", None)
-    groups = _bind_groups(args)
-    for policy in _of_type(args, SIGNON_POLICY):
+    groups = bind_groups(args)
+    for policy in of_type(args, SIGNON_POLICY):
         included = list(policy.props.get("groupsIncluded") or [])
         if policy in bind_policies:
             if policy.props.get("priority") != BIND_POLICY_PRIORITY:
@@ -239,7 +211,7 @@ def check_bind_account_policy(args: StackValidationArgs, report: ReportViolation
             if len(included) != 1:
                 report("the bind-account policy must include only the bind group", policy.urn)
             _check_bind_rules(_rules_of(args, policy), report)
-        elif _deps(policy, "groupsIncluded") & groups or policy.props.get("priority") == 1:
+        elif deps(policy, "groupsIncluded") & groups or policy.props.get("priority") == 1:
             report(
                 f"sign-on policy {policy.name} must not include the bind group nor take priority "
                 f"{BIND_POLICY_PRIORITY}: that is the bind-account policy's",
@@ -271,9 +243,9 @@ def _check_bind_rules(rules: list[PolicyResource], report: ReportViolation) -> N
 
 def check_mfa_exemptions(args: StackValidationArgs, report: ReportViolation) -> None:
     """The MFA policy's rules require MFA; their exemptions are exactly the bind accounts."""
-    users = _urns(_of_type(args, OKTA_USER))
-    bind = set(_urns(_bind_policies(args)))
-    for policy in _of_type(args, SIGNON_POLICY):
+    users = urns(of_type(args, OKTA_USER))
+    bind = set(urns(_bind_policies(args)))
+    for policy in of_type(args, SIGNON_POLICY):
         if policy.urn in bind:
             continue
         rules = _rules_of(args, policy)
@@ -290,7 +262,7 @@ def check_mfa_exemptions(args: StackValidationArgs, report: ReportViolation) -> 
 def _check_mfa_rule(rule: PolicyResource, users: set[str], report: ReportViolation) -> None:
     if rule.props.get("authtype", "ANY") == "ANY" and rule.props.get("mfaRequired") is not True:
         report(f"sign-on rule {rule.name} must require MFA (mfaRequired: true)", rule.urn)
-    exempt = _deps(rule, "usersExcluded")
+    exempt = deps(rule, "usersExcluded")
     if exempt != users or len(rule.props.get("usersExcluded") or []) != len(users):
         report(
             f"sign-on rule {rule.name} must exempt exactly this stack's LDAP bind accounts "
@@ -301,72 +273,11 @@ def _check_mfa_rule(rule: PolicyResource, users: set[str], report: ReportViolati
         report(f"sign-on rule {rule.name} must not exempt groups (groupsExcluded)", rule.urn)
 
 
-def _only_bind_group_first(
-    args: StackValidationArgs, policy: PolicyResource, what: str, report: ReportViolation
-) -> None:
-    groups = _bind_groups(args)
-    included = list(policy.props.get("groupsIncluded") or [])
-    if policy.props.get("priority") != 1 or len(included) != 1:
-        report(f"the bind group's {what} must be priority 1 and include only it", policy.urn)
-    if not _deps(policy, "groupsIncluded") & groups:
-        report(f"the {what} must include the bind group (its groupsIncluded)", policy.urn)
-    rules = [
-        r
-        for r in args.resources
-        if r.resource_type in (PASSWORD_RULE, ENROLLMENT_RULE)
-        and policy.urn in _deps(r, "policyId")
-    ]
-    if not any(r.props.get("status", "ACTIVE") == "ACTIVE" for r in rules):
-        report(
-            f"the {what} needs an ACTIVE rule: Okta never applies a policy without one",
-            policy.urn,
-        )
-
-
-def check_bind_account_policies(args: StackValidationArgs, report: ReportViolation) -> None:
-    """The bind group has its own password policy (never expires, never locks out, no history
-    or minimum age) and MFA enrollment policy (no factor but the password), each first and for
-    the bind group alone, each with a rule."""
-    if not _of_type(args, OKTA_USER):
-        return
-    for type_, what in ((PASSWORD_POLICY, "password policy"), (ENROLLMENT_POLICY, "MFA "
-                        "enrollment policy")):  # fmt: skip
-        found = _of_type(args, type_)
-        if len(found) != 1:
-            report(f"expected one {what} for the bind group, found {len(found)}", None)
-        for policy in found:
-            _only_bind_group_first(args, policy, what, report)
-    for policy in _of_type(args, PASSWORD_POLICY):
-        wrong = {
-            k: policy.props.get(k)
-            for k, v in BIND_PASSWORD_SETTINGS.items()
-            if policy.props.get(k) != v
-        }
-        if wrong:
-            report(
-                f"the bind group's password policy must never expire, lock out or refuse a "
-                f"rotation: set {', '.join(f'{k}: 0' for k in sorted(wrong))}",
-                policy.urn,
-            )
-    for policy in _of_type(args, ENROLLMENT_POLICY):
-        required = sorted(
-            k
-            for k, v in policy.props.items()
-            if isinstance(v, Mapping) and v.get("enroll") == "REQUIRED" and k != "oktaPassword"
-        )
-        if required:
-            report(
-                f"the bind group's MFA enrollment policy requires {', '.join(required)}: a bind "
-                "account can never enroll a factor; set them NOT_ALLOWED",
-                policy.urn,
-            )
-
-
 def check_roles_once_per_account(args: StackValidationArgs, report: ReportViolation) -> None:
     """Each bind account has exactly one UserAdminRoles."""
     roles = [r for r in args.resources if r.resource_type == ADMIN_ROLES]
     for user in (r for r in args.resources if r.resource_type == OKTA_USER):
-        holders = [r for r in roles if user.urn in _urns(r.property_dependencies.get("userId", []))]
+        holders = [r for r in roles if user.urn in urns(r.property_dependencies.get("userId", []))]
         if len(holders) != 1:
             report(
                 f"bind account {user.name} has {len(holders)} UserAdminRoles; give it exactly one "

@@ -15,6 +15,7 @@ from pulumi_policy import (
     StackValidationArgs,
 )
 
+from policy import bind_group_policies as bp
 from policy import guardrails as g
 from policy.guardrails import POLICIES
 from rehearsal.mock_engine import PlanResult
@@ -206,7 +207,7 @@ def _stack_with(run_stack: Any, change: Callable[[list[PolicyResource]], None]) 
         g.check_bind_account_policy,
         g.check_mfa_exemptions,
         g.check_roles_once_per_account,
-        g.check_bind_account_policies,
+        bp.check_bind_account_policies,
     ):
         found += violations(check, StackValidationArgs(resources))
     return found
@@ -316,7 +317,7 @@ def test_roles_granted_twice_or_never_are_violations(run_stack: Any) -> None:
 
 def test_the_real_stack_has_both_bind_group_policies(run_stack: Any) -> None:
     kinds = {r.resource_type for r in stack_of(run_stack())}
-    assert {g.PASSWORD_POLICY, g.PASSWORD_RULE, g.ENROLLMENT_POLICY, g.ENROLLMENT_RULE} <= kinds
+    assert {bp.PASSWORD_POLICY, bp.PASSWORD_RULE, bp.ENROLLMENT_POLICY, bp.ENROLLMENT_RULE} <= kinds
 
 
 @pytest.mark.parametrize(
