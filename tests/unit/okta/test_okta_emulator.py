@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from components.okta.signon_api import from_api
 from components.okta.signon_model import AUTH_TYPES, Attempt, Org, decide
 from rehearsal.okta_emulator import OktaEmulator
+from tests.support import okta_bodies as bodies
 from tests.support.okta_orgs import (
     EVERYONE,
     USERS,
@@ -156,3 +157,27 @@ def test_generated_org_served_and_read_back_decides_the_same(
                 )
                 truth = Attempt(user_id=user, groups=gen.groups_of(user), authtype=way_in)
                 assert decide(read, served) == decide(gen.org, truth)
+
+
+def test_pages_carry_one_link_header_per_relation_and_searches_are_not_paged(
+    emu: OktaEmulator,
+) -> None:
+    groups = [
+        {"id": f"00gEvery{i}", "type": "OKTA_GROUP", "profile": {"name": f"Every {i}"}}
+        for i in range(3)
+    ]
+    emu.seed(groups=groups)
+    listed = httpx.get(emu.url + "/api/v1/groups?limit=1", headers=emu.auth_header)
+    links = listed.headers.get_list("Link")
+    assert len(links) == 2
+    assert links[0].endswith('rel="self"')
+    assert links[1].endswith('rel="next"')
+    found = httpx.get(emu.url + "/api/v1/groups?q=Every&limit=1", headers=emu.auth_header)
+    assert [g["id"] for g in found.json()] == [g["id"] for g in groups]
+    assert "Link" not in found.headers
+
+
+def test_users_are_served_exactly_as_real_okta_holds_them(emu: OktaEmulator) -> None:
+    emu.seed(users=[bodies.REAL_USER])
+    got = httpx.get(emu.url + "/api/v1/users/" + bodies.REAL_USER["id"], headers=emu.auth_header)
+    assert (got.json()["status"], got.json()["passwordChanged"]) == ("PROVISIONED", None)
