@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs slapd, ldap-utils, openssl, procps, PostgreSQL, Node.js and npm when missing: noninteractive, slapd
-# preseeded to create no database, and no system daemon started (the tests start their own).
+# Installs slapd, ldap-utils, openssl, procps, PostgreSQL, Node.js and npm when missing:
+# noninteractive, slapd preseeded to create no database, and no system daemon started (the tests
+# start their own).
 set -euo pipefail
 
 need=()
