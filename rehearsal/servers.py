@@ -19,6 +19,7 @@ from pathlib import Path
 
 from components.okta.ldap_interface import okta_root_dn
 from rehearsal._process import IS_ROOT, as_user, free_port, give_to, run, wait_for_port
+from rehearsal._watchdog import guard_process
 from rehearsal.postgres import HbaRow, Postgres, pg_bin
 from rehearsal.tls import TestCA
 
@@ -156,6 +157,7 @@ access to * by users read by * none
         self.proc = subprocess.Popen(
             [shutil.which("slapd") or "/usr/sbin/slapd", *cmd[1:]], stdout=log, stderr=log
         )
+        guard_process(self.proc.pid)  # stopped even when this process is killed
         wait_for_port(self.port)
         wait_for_port(self.starttls_port)
         return self

@@ -28,6 +28,7 @@ from psycopg import sql
 from components.config import OKTA_DOMAIN_KEY, OKTA_ORG_KEY, Settings
 from components.okta.ldap_interface import OKTA_DOMAINS
 from rehearsal._process import give_to
+from rehearsal._watchdog import guard_folder
 from rehearsal.immuta_emulator import ImmutaEmulator
 from rehearsal.servers import (
     IS_ROOT,
@@ -139,6 +140,7 @@ def running(request: Request, progress: Progress) -> Iterator[Sandbox]:
                 "reach the sandbox): set SANDBOX_TMPDIR to a folder they can reach, e.g. /tmp"
             )
     root = Path(tempfile.mkdtemp(prefix=PREFIX, dir=base))
+    guard_folder(root)  # removed even when the sandbox is killed (its servers are guarded too)
     stops: list[Callable[[], object]] = []
     pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="sandbox")
     umask = os.umask(0o077)  # logs and configs readable by their owner only
@@ -263,6 +265,7 @@ def _socket_dir(root: Path) -> Path | None:
     if len(str(root / "query-engine" / ".s.PGSQL.65535.lock")) <= SOCKET_PATH_MAX:
         return None
     short = Path(tempfile.mkdtemp(prefix="okta-ldap-immuta-pg-", dir="/tmp"))
+    guard_folder(short)
     give_to("postgres", short)
     return short
 

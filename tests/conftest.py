@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from rehearsal._watchdog import guard_folder
 from rehearsal.immuta_emulator import ImmutaEmulator
 from rehearsal.mock_engine import PlanResult
 from rehearsal.servers import TestCA
@@ -27,6 +29,18 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 WORKDIR_PREFIX = f"okta-ldap-immuta-it-{os.environ.get('TEST_RUN_ID', os.getpid())}-"
 
 
+def _interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"{signal.Signals(signum).name}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """SIGTERM (a cancelled CI job, `timeout`) and SIGHUP (a closed terminal) end the run as
+    Ctrl-C does: pytest stops and tears down every fixture, so the test servers are stopped and
+    their folders removed. (SIGKILL runs nothing here: rehearsal's watchdog covers it.)"""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
+
+
 @pytest.fixture
 def run_stack() -> Callable[..., PlanResult]:
     """Run the real `__main__.py` under mocks set inside this test (never at import time)."""
@@ -37,6 +51,7 @@ def run_stack() -> Callable[..., PlanResult]:
 def workdir() -> Iterator[Path]:
     """A temp folder the test servers (own system users when root) can reach."""
     root = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
+    guard_folder(root)  # removed even when pytest is killed
     root.chmod(0o755)
     yield root
     shutil.rmtree(root, ignore_errors=True)
