@@ -61,7 +61,7 @@ def _now_ticks() -> int:
 class _Client:
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", __file__],
+            [sys.executable, "-I", "-S", __file__, str(GRACE)],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -170,7 +170,7 @@ def _targets(entries: list[dict[str, object]]) -> list[tuple[int, int, int]]:
     return found
 
 
-def _stop(targets: list[tuple[int, int, int]]) -> None:
+def _stop(targets: list[tuple[int, int, int]], grace: float) -> None:
     tree = _children()
     alive: dict[int, int] = {}
     todo = [pid for pid, _, _ in targets]
@@ -183,7 +183,7 @@ def _stop(targets: list[tuple[int, int, int]]) -> None:
     for pid, _, signum in targets:
         with contextlib.suppress(OSError):
             os.kill(pid, signum)
-    deadline = time.monotonic() + GRACE
+    deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
         alive = {pid: start for pid, start in alive.items() if start_time(pid) == start}
         if not alive:
@@ -194,16 +194,17 @@ def _stop(targets: list[tuple[int, int, int]]) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def _clean(entries: list[dict[str, object]]) -> None:
-    _stop(_targets(entries))
+def _clean(entries: list[dict[str, object]], grace: float) -> None:
+    _stop(_targets(entries), grace)
     time.sleep(0.3)  # a server that was starting writes its pid file now: a second look
-    _stop(_targets([e for e in entries if "pidfile" in e]))
+    _stop(_targets([e for e in entries if "pidfile" in e]), grace)
     for entry in entries:
         if "folder" in entry:
             shutil.rmtree(str(entry["folder"]), ignore_errors=True)
 
 
 def main() -> None:
+    grace = float(sys.argv[1]) if len(sys.argv) > 1 else GRACE
     for signum in (signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # clean up now, as on EOF
@@ -214,7 +215,7 @@ def main() -> None:
                 entries.append(json.loads(line))
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        _clean(entries)
+        _clean(entries, grace)
 
 
 if __name__ == "__main__":
