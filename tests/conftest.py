@@ -29,6 +29,9 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 WORKDIR_PREFIX = f"okta-ldap-immuta-it-{os.environ.get('TEST_RUN_ID', os.getpid())}-"
 
 
+INTERRUPTING = (signal.SIGTERM, signal.SIGHUP)
+
+
 def _interrupt(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(f"{signal.Signals(signum).name}")
 
@@ -37,8 +40,14 @@ def pytest_configure(config: pytest.Config) -> None:
     """SIGTERM (a cancelled CI job, `timeout`) and SIGHUP (a closed terminal) end the run as
     Ctrl-C does: pytest stops and tears down every fixture, so the test servers are stopped and
     their folders removed. (SIGKILL runs nothing here: rehearsal's watchdog covers it.)"""
-    for signum in (signal.SIGTERM, signal.SIGHUP):
+    for signum in INTERRUPTING:
         signal.signal(signum, _interrupt)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Every fixture is torn down by now: a late signal just ends the process."""
+    for signum in INTERRUPTING:
+        signal.signal(signum, signal.SIG_DFL)
 
 
 @pytest.fixture
