@@ -22,12 +22,13 @@ def current_stack_config() -> dict[str, str]:
 def _file_problems(stack: str) -> tuple[Problem, ...]:
     """What only the stack file shows (a YAML number or date where text belongs, which the
     CLI passes on changed), so the program refuses the same files as the offline tools."""
+    path = project_schema().stack_file(stack)
     try:
-        return read_stack_file(stack).problems
-    except StackFileError as exc:
-        if not project_schema().stack_file(stack).exists():
+        if not path.is_file():
             return ()  # config from `--config` or an ESC environment only
-        return (Problem(str(project_schema().stack_file(stack).name), str(exc)),)
+        return read_stack_file(stack).problems
+    except (StackFileError, OSError) as exc:
+        return (Problem(path.name, str(exc)),)
 
 
 def load_current_settings() -> Settings:

@@ -61,8 +61,8 @@ def _yaml_type(value: Any) -> str:
     return "a list" if isinstance(value, list) else "a mapping"
 
 
-def _shown(value: Any, spec: Any) -> str:
-    return "[secret]" if spec is not None and spec.secret else f'"{config_text(value)}"'
+def _shown(text: str, spec: Any) -> str:
+    return "[secret]" if spec is not None and spec.secret else f'"{text}"'
 
 
 def read_stack_file(stack: str, root: Path = PROJECT_ROOT) -> StackFile:
@@ -108,21 +108,21 @@ def read_stack_file(stack: str, root: Path = PROJECT_ROOT) -> StackFile:
         textual = full in PROVIDER_STRING_KEYS or (spec is not None and spec.type == "string")
         if value is None:  # `key:` with nothing after it: the CLI passes an empty string
             value = ""
+        try:
+            values[full] = config_text(value)
+        except GoValueError as exc:  # the CLI cannot read such a file either
+            raise StackFileError(f"{shown}: {full}: {exc}") from None
         if textual and not isinstance(value, str):
             problems.append(
                 Problem(
                     full,
                     f"must be text, but YAML read {_yaml_type(value)}, which the CLI passes as "
-                    f"{_shown(value, spec)}: quote it "
+                    f"{_shown(values[full], spec)}: quote it "
                     f'(e.g. {name}: "{typed.get(key, config_text(value))}")',
-                    None if spec is not None and spec.secret else config_text(value),
+                    None if spec is not None and spec.secret else values[full],
                     bool(spec and spec.secret),
                 )
             )
-        try:
-            values[full] = config_text(value)
-        except GoValueError as exc:  # the CLI cannot read such a file either
-            raise StackFileError(f"{shown}: {full}: {exc}") from None
     return StackFile(
         project=schema.name,
         stack=stack,
