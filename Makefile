@@ -10,7 +10,7 @@ PY := .venv/bin/python
 # and the locked dependencies; --locked fails when uv.lock does not match pyproject.toml.
 # No managed Python is downloaded (the system's python3, 3.11 to 3.13, is used), and TLS trusts the
 # system's certificate store (a corporate proxy's CA included), as pip does.
-.venv/.synced: pyproject.toml uv.lock scripts/uv.sh
+.venv/.synced: pyproject.toml uv.lock scripts/uv.sh .uv.version
 	@uv=$$(bash scripts/uv.sh) && UV_PYTHON_DOWNLOADS=never UV_NATIVE_TLS=1 "$$uv" sync --locked --quiet --compile-bytecode
 	@touch $@
 
