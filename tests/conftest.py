@@ -30,10 +30,15 @@ WORKDIR_PREFIX = f"okta-ldap-immuta-it-{os.environ.get('TEST_RUN_ID', os.getpid(
 
 
 INTERRUPTING = (signal.SIGTERM, signal.SIGHUP)
+_interrupted: list[int] = []
 
 
 def _interrupt(signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt(f"{signal.Signals(signum).name}")
+    # Once: a second one (`timeout` signals the process, then its group) must not cut short the
+    # teardown the first one started. Ctrl-C still interrupts it; SIGKILL leaves it to the watchdog.
+    if not _interrupted:
+        _interrupted.append(signum)
+        raise KeyboardInterrupt(f"{signal.Signals(signum).name}")
 
 
 def pytest_configure(config: pytest.Config) -> None:
