@@ -75,8 +75,9 @@ def run_tied(
     The child runs in a process group of its own, and every SIGTERM, SIGINT or SIGHUP we get is
     passed on to it once (a terminal's Ctrl-C and `timeout` signal our group, which no longer
     holds the child): it then cleans up as for its own signal, pytest by tearing its fixtures
-    down. When we die without a chance to pass anything on (SIGKILL), the kernel sends the child
-    SIGTERM (PR_SET_PDEATHSIG). Call it from the main thread (signal handlers)."""
+    down. A signal we ignore (nohup's SIGHUP) stays ignored, by both. When we die without a
+    chance to pass anything on (SIGKILL), the kernel sends the child SIGTERM (PR_SET_PDEATHSIG).
+    Call it from the main thread (signal handlers)."""
     parent = os.getpid()
     prctl = ctypes.CDLL(None, use_errno=True).prctl  # looked up before the fork
 
@@ -94,7 +95,11 @@ def run_tied(
         def forward(signum: int, _frame: object) -> None:
             proc.send_signal(signum)
 
-        previous = {signum: signal.signal(signum, forward) for signum in FORWARDED}
+        previous = {
+            signum: signal.signal(signum, forward)
+            for signum in FORWARDED
+            if signal.getsignal(signum) != signal.SIG_IGN
+        }
         try:
             stdout, stderr = proc.communicate()
         finally:

@@ -44,15 +44,18 @@ def _interrupt(signum: int, _frame: object) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """SIGTERM (a cancelled CI job, `timeout`) and SIGHUP (a closed terminal) end the run as
     Ctrl-C does: pytest stops and tears down every fixture, so the test servers are stopped and
-    their folders removed. (SIGKILL runs nothing here: rehearsal's watchdog covers it.)"""
+    their folders removed. (SIGKILL runs nothing here: rehearsal's watchdog covers it.) A signal
+    the caller ignores (nohup's SIGHUP) stays ignored."""
     for signum in INTERRUPTING:
-        signal.signal(signum, _interrupt)
+        if signal.getsignal(signum) == signal.SIG_DFL:
+            signal.signal(signum, _interrupt)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Every fixture is torn down by now: a late signal just ends the process."""
     for signum in INTERRUPTING:
-        signal.signal(signum, signal.SIG_DFL)
+        if signal.getsignal(signum) == _interrupt:
+            signal.signal(signum, signal.SIG_DFL)
 
 
 @pytest.fixture

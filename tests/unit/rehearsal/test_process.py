@@ -30,8 +30,10 @@ CHILD = textwrap.dedent("""
     time.sleep(60)
 """)
 SCRIPT = textwrap.dedent("""
-    import sys
+    import signal, sys
     from rehearsal._process import run_tied
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # whatever our caller ignores
+        signal.signal(s, signal.default_int_handler if s == signal.SIGINT else signal.SIG_DFL)
     sys.exit(run_tied([sys.executable, "-c", sys.argv[1], sys.argv[2]]).returncode)
 """)
 
