@@ -101,7 +101,7 @@ def test_a_connection_change_starts_one_sync_and_a_rename_none(
     emulator.syncs.clear()
     renamed = provider.update("okta", outs, desired(displayName="Okta (LDAP)"))
     assert emulator.syncs == []
-    assert renamed["syncStarted"] is False
+    assert (renamed["syncStarted"], renamed.get("syncProblem")) == (True, None)  # carried on
     rotated = desired(displayName="Okta (LDAP)", bindPassword="Rotated-Bind-Passw0rd")
     assert provider.update("okta", renamed, rotated)["syncStarted"] is True
     moved = desired(displayName="Okta (LDAP)", bindPassword="Rotated-Bind-Passw0rd", port=10636)
