@@ -232,7 +232,7 @@ def _say(error: Any) -> str:
         return f'"{where}" must be one of {error["ctx"]["expected"]}'
     if kind.endswith("_type"):
         wanted = kind.removesuffix("_type")
-        return f'"{where}" must be a {_JSON_TYPES.get(wanted, wanted)}'
+        return f'"{where}" must be of type {_JSON_TYPES.get(wanted, wanted)}'
     return f'"{where}" {error["msg"]}'
 
 
