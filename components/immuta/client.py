@@ -43,9 +43,25 @@ import tenacity
 
 from components.http_failures import is_tls_failure
 from components.immuta.connection import ImmutaConnection
+from components.immuta.errors import (
+    ImmutaAuthError,
+    ImmutaConflict,
+    ImmutaError,
+    ImmutaRejected,
+    ImmutaUnavailable,
+    failure,
+)
 from components.immuta.iam_document import find_iam
 from components.secret_text import scrub
 
+__all__ = [  # the errors live in components.immuta.errors; callers import them from here
+    "ImmutaAuthError",
+    "ImmutaClient",
+    "ImmutaConflict",
+    "ImmutaError",
+    "ImmutaRejected",
+    "ImmutaUnavailable",
+]
 log = logging.getLogger(__name__)
 
 AUTH_PATH = "/bim/apikey/authenticate"
@@ -62,26 +78,6 @@ BACKOFF_INITIAL, BACKOFF_MAX = 0.5, 8.0
 
 def sync_path(iam_id: str) -> str:
     return f"/iam/{quote(iam_id, safe='')}/sync"
-
-
-class ImmutaError(Exception):
-    """A failed Immuta call: says what failed and what to do; never holds a secret."""
-
-
-class ImmutaAuthError(ImmutaError):
-    """The API key or a fresh token was refused."""
-
-
-class ImmutaUnavailable(ImmutaError):
-    """Immuta could not be reached, or kept answering 429/5xx, within the retry budget."""
-
-
-class ImmutaRejected(ImmutaError):
-    """Immuta refused the request (400/422), e.g. a failed dry-run of the IAM."""
-
-
-class ImmutaConflict(ImmutaError):
-    """The IAM exists already (and may not be adopted), or other writers kept winning."""
 
 
 class _RetryableResponse(Exception):
@@ -252,25 +248,7 @@ class ImmutaClient:
         self, response: httpx.Response, what: str, secrets: Iterable[str] = ()
     ) -> ImmutaError:
         """The error a non-2xx answer stands for, with Immuta's own message (scrubbed)."""
-        detail = ""
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        # Only plain strings are shown: a repr would escape a secret's backslashes and slip
-        # past the scrubbing below.
-        if isinstance(body, dict):
-            if isinstance(body.get("message"), str):
-                detail = body["message"]
-            elif isinstance(body.get("validation"), list):
-                codes = [v.get("code") if isinstance(v, dict) else v for v in body["validation"]]
-                detail = "; ".join(c if isinstance(c, str) else "(no code)" for c in codes)
-        detail = self.scrub(detail, secrets)[:300]
-        if response.status_code in (400, 422):
-            return ImmutaRejected(
-                f"{what}: Immuta rejected it (HTTP {response.status_code}): {detail}"
-            )
-        return ImmutaError(f"{what}: Immuta answered HTTP {response.status_code} {detail}".rstrip())
+        return failure(response, what, lambda text: self.scrub(text, secrets))
 
     # --- operations --------------------------------------------------------------------
 
