@@ -89,6 +89,7 @@ def _post(emulator: ImmutaEmulator, ca: TestCA, path: str, body: Any) -> httpx.R
         return http.post(path, json=body, headers=bearer)
 
 
+@pytest.mark.invalid_immuta_requests
 def test_the_emulator_refuses_a_sync_without_dry_run(
     provider: ProviderServer, emulator: ImmutaEmulator, ca: TestCA
 ) -> None:
@@ -106,6 +107,7 @@ def test_the_emulator_refuses_a_sync_without_dry_run(
     assert emulator.syncs == ["okta"]
 
 
+@pytest.mark.invalid_immuta_requests
 @pytest.mark.parametrize(
     ("path", "body", "message"),
     [
@@ -140,6 +142,7 @@ def test_an_iam_entry_is_held_to_iam_config(provider: ProviderServer) -> None:
     ]
 
 
+@pytest.mark.invalid_immuta_requests
 def test_the_emulator_refuses_a_saved_entry_the_description_refuses(
     provider: ProviderServer, emulator: ImmutaEmulator
 ) -> None:
