@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import ldap3
+import psycopg
 import pytest
 from psycopg import sql
 
@@ -166,3 +167,20 @@ def test_user_id_case_ldap_ignores_it_postgresql_does_not(
             assert found == [(typed,)]
         finally:
             conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(typed)))
+
+
+def test_the_iam_id_rule_measured_capitals_fold_and_hyphens_fail_unquoted(
+    postgres: Postgres,
+) -> None:
+    """Why ids are lower case without `-`: Immuta does not say whether it quotes `<id>_user`."""
+    with postgres.superuser() as conn:
+        conn.execute("CREATE ROLE Okta_Probe_user NOLOGIN")  # unquoted: PostgreSQL folds it
+        try:
+            names = conn.execute(
+                "SELECT rolname FROM pg_roles WHERE lower(rolname) = 'okta_probe_user'"
+            ).fetchall()
+            assert names == [("okta_probe_user",)]  # not the `+Okta_Probe_user` pg_hba names
+        finally:
+            conn.execute("DROP ROLE okta_probe_user")
+        with pytest.raises(psycopg.errors.SyntaxError):
+            conn.execute("CREATE ROLE okta-probe_user NOLOGIN")
