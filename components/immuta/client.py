@@ -312,7 +312,7 @@ class ImmutaClient:
 
         def put(document: dict[str, Any]) -> bool:
             key, existing = find_iam(document, iam_id)
-            if existing is not None and create_only and not sent:
+            if existing is not None and create_only and not (sent and existing == entry):
                 raise ImmutaConflict(
                     f"Immuta already has an IAM with id {iam_id!r}"
                     + (" (identical to this stack's)" if existing == entry else "")

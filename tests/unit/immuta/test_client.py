@@ -628,6 +628,20 @@ def test_create_whose_put_answer_was_lost_without_etag_converges() -> None:
     assert [p.json()["plugins"][IAM_ID] for p in fake.puts] == [iam(), iam()]  # resent, same
 
 
+def test_create_only_refuses_an_iam_another_writer_created_between_read_and_put() -> None:
+    fake = FakeImmuta(document())
+
+    def theirs(f: FakeImmuta) -> None:
+        f.document["plugins"]["by-hand"] = iam(host="theirs.example")
+        f.version += 1
+
+    fake.after_read[1] = theirs  # right after our first read: our PUT gets 412
+    with make_client(fake) as c:
+        raises_clean(ImmutaConflict, lambda: c.upsert_iam(iam(), create_only=True))
+    assert fake.document["plugins"]["by-hand"] == iam(host="theirs.example")
+    assert IAM_ID not in fake.document["plugins"]
+
+
 def test_create_only_writes_a_new_iam() -> None:
     fake = FakeImmuta(document())
     with make_client(fake) as c:
