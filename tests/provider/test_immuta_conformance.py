@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+import components.immuta.client as immuta_client
 from adopt.immuta_read import read_immuta
 from components.immuta.connection import ImmutaConnection
 from rehearsal import immuta_contract as contract
@@ -62,10 +63,11 @@ def test_the_sync_fallback_is_valid_too(provider: ProviderServer, emulator: Immu
 
 
 def test_verify_and_adopt_send_only_valid_requests(
-    provider: ProviderServer, emulator: ImmutaEmulator, ca: TestCA
+    provider: ProviderServer, emulator: ImmutaEmulator, ca: TestCA, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     provider.create(desired())
     emulator.requests.clear()
+    monkeypatch.setattr(immuta_client, "_TOKENS", {})  # a fresh process: it authenticates
     target = Target(
         host="127.0.0.1", port=636, transport="ldaps", user_base_dn="ou=users,dc=x",
         accounts=(), iam_id="okta", immuta=connection(emulator, ca),
