@@ -7,8 +7,9 @@ strict reading wherever a default is undocumented (a missing setting finds nothi
 
 - users: `userSearchBase`, filter `userSearchFilter` or `(<userIdAttribute>=*)`; the user id is
   the `userIdAttribute` value, lower-cased when `normalizeUserId` is true;
-- groups: `groupSearchBase` with `groupSearchFilter` (both needed); a group's name is the
-  attribute `schema.group.name` maps to (no mapping, no name, no group);
+- groups, only with `syncGroups` among `supportedActions`: `groupSearchBase` with
+  `groupSearchFilter` (both needed); a group's name is the attribute `schema.group.name` maps
+  to (no mapping, no name, no group);
 - membership: a group's values of the `groupMembershipAttributes` (which the description says
   must be lower case: other spellings match nothing) that equal a user's DN (compared as DNs)
   or user id.
@@ -141,7 +142,8 @@ def _groups(conn: ldap3.Connection, entry: Mapping[str, Any]) -> list[tuple[str,
     base, query = options.get("groupSearchBase"), options.get("groupSearchFilter")
     name_attribute = ((entry.get("schema") or {}).get("group") or {}).get("name")
     attributes = [a for a in options.get("groupMembershipAttributes") or [] if a == a.lower()]
-    if not (base and query and name_attribute and attributes):
+    syncs_groups = "syncGroups" in (entry.get("supportedActions") or [])
+    if not (syncs_groups and base and query and name_attribute and attributes):
         return []
     groups = []
     for found in _search(conn, str(base), str(query), [str(name_attribute), *attributes]):

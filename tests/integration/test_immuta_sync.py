@@ -91,6 +91,7 @@ def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
 
 USERS_BASE = "ou=users,dc=acme,dc=okta,dc=com"
 WRONG = {
+    "no syncGroups action": _set("supportedActions", ["linkPostgresAccount", "ldapSync"]),
     "no group name mapping": _without("schema.group"),
     "no groupMembershipAttributes": _without("options.groupMembershipAttributes"),
     "member, not uniquemember": _set("options.groupMembershipAttributes", ["member"]),
