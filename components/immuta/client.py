@@ -318,7 +318,7 @@ class ImmutaClient:
                     + (" (identical to this stack's)" if existing == entry else "")
                     + ". To manage it from this stack set okta-ldap-immuta:immutaIamAdopt to "
                     "true (Python dynamic resources cannot be `pulumi import`ed); otherwise "
-                    "choose another immutaIamId. Nothing was written"
+                    "choose another immutaIamId" + ("" if sent else ". Nothing was written")
                 )
             if existing == entry:
                 return False  # nothing to write (for a create: our own PUT landed)
