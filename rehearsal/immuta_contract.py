@@ -203,12 +203,22 @@ def operation(method: str, path: str) -> Operation | None:
 
 
 def problems(model: type[BaseModel], value: Any) -> list[str]:
-    """What makes `value` invalid for `model`, in hapi/Joi's wording; [] when valid."""
+    """What makes `value` invalid for `model`, in hapi/Joi's wording; [] when valid. A null is
+    no value of any described type (Joi refuses it unless a schema allows it; none here does)."""
+    found = [f'"{where}" must not be null' for where in _nulls(value)]
     try:
         model.model_validate(value)
     except ValidationError as exc:
-        return [_say(error) for error in exc.errors()]
-    return []
+        found += [_say(error) for error in exc.errors()]
+    return found
+
+
+def _nulls(value: Any, path: str = "") -> list[str]:
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _nulls(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _nulls(v, f"{path}.{i}")]
+    return [path or "value"] if value is None else []
 
 
 _JSON_TYPES = {

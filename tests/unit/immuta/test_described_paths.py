@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import components.immuta.client as client
 from components.immuta.iam_document import iam_entry
@@ -55,3 +60,52 @@ def test_answers_are_held_to_their_described_shapes() -> None:
     assert contract.answer_problems("POST", client.AUTH_PATH, 200, token) == []
     assert contract.answer_problems("POST", client.AUTH_PATH, 200, {"token": 1}) != []
     assert contract.answer_problems("POST", client.sync_path("x"), 200, "any") == []  # undescribed
+
+
+def _leaves(value: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    if isinstance(value, dict):
+        return [leaf for k, v in value.items() for leaf in _leaves(v, (*path, k))]
+    return [(path, value)]
+
+
+ENTRY = iam_entry(desired())
+LEAVES = _leaves(ENTRY)
+OTHER_TYPE: dict[type, list[Any]] = {
+    str: [1, True, ["x"], {"x": 1}, None],
+    bool: ["true", 1, None],
+    int: ["636", 6.5, True, None],
+    list: ["uniquemember", {"0": "x"}, [1], None],
+}
+
+
+@given(st.sampled_from(LEAVES), st.data())
+def test_a_field_of_the_wrong_type_anywhere_in_the_entry_is_refused_by_name(
+    leaf: tuple[tuple[str, ...], Any], data: st.DataObject
+) -> None:
+    path, value = leaf
+    others = OTHER_TYPE[type(value)]
+    if path[-1] == "connectTimeout":  # a number: 6.5 is one
+        others = [o for o in others if not isinstance(o, float)]
+    wrong_value = data.draw(st.sampled_from(others))
+    wrong = copy.deepcopy(ENTRY)
+    target = wrong
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = wrong_value
+    problems = contract.iam_entry_problems(wrong)
+    assert problems
+    assert any(p.startswith(f'"{".".join(path)}') for p in problems), problems
+
+
+@given(st.sampled_from([p for p, _ in LEAVES]), st.text(min_size=1, max_size=12))
+def test_an_unknown_field_anywhere_in_the_entry_is_refused(
+    path: tuple[str, ...], name: str
+) -> None:
+    wrong = copy.deepcopy(ENTRY)
+    target = wrong
+    for key in path[:-1]:
+        target = target[key]
+    if name in target:
+        return
+    target[name] = "x"
+    assert contract.iam_entry_problems(wrong) != []
