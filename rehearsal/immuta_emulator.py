@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from rehearsal import immuta_contract as contract
 from rehearsal.immuta_ldap_sync import LdapSyncError, SyncedUser
@@ -313,13 +314,14 @@ class ImmutaEmulator:
                 return 200, copy.deepcopy(body), {}, None
         found = re.fullmatch(r"/iam/([^/]+)/sync", path)
         if method == "POST" and found:
+            iam_id = unquote(found.group(1))
             if body["dryRun"] is True:  # test the given (or saved) IAM, save nothing
-                entry = body.get("iamConfig") or self._saved(found.group(1))
+                entry = body.get("iamConfig") or self._saved(iam_id)
                 error = self.dry_run(entry or {})
                 if error:
                     return 400, {"message": error}, {}, None
-                return self._sync(entry, found.group(1), save=False)
-            return self._sync(self._saved(found.group(1)), found.group(1), save=True)
+                return self._sync(entry, iam_id, save=False)
+            return self._sync(self._saved(iam_id), iam_id, save=True)
         if (method, path) == ("POST", "/bim/syncUsers"):
             return self._sync(self._saved(body["iamid"]), body["iamid"], save=True)
         return 404, {"message": f"no route {method} {path}"}, {}, None
