@@ -315,7 +315,12 @@ class ImmutaClient:
             if existing is not None and create_only and not (sent and existing == entry):
                 raise ImmutaConflict(
                     f"Immuta already has an IAM with id {iam_id!r}"
-                    + (" (identical to this stack's)" if existing == entry else "")
+                    + (
+                        " identical to this stack's (another stack's, or saved by an earlier "
+                        "`pulumi up` of this one that failed before it was recorded)"
+                        if existing == entry
+                        else ""
+                    )
                     + ". To manage it from this stack set okta-ldap-immuta:immutaIamAdopt to "
                     "true (Python dynamic resources cannot be `pulumi import`ed); otherwise "
                     "choose another immutaIamId" + ("" if sent else ". Nothing was written")
