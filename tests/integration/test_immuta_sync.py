@@ -127,6 +127,8 @@ def test_the_emulators_sync_and_dry_run_search_the_directory(
     with ImmutaClient(connection) as client:
         client.test_iam(entry)
         assert emulator.synced == {}  # a dry run saves nothing
+        (dry_run,) = [r for r in emulator.requests if r.path == "/iam/okta/sync"]
+        assert {"userId": ALICE.login, "groups": [ROLE]} in dry_run.answer["users"]
         client.upsert_iam(entry, create_only=True)
         client.start_sync("okta")
         wrong = copy.deepcopy(entry)
