@@ -17,6 +17,7 @@ class StackOutput(StrEnum):
     BIND_POLICY_ID = "bindPolicyId"
     MFA_POLICY_ID = "mfaPolicyId"  # null when the stack creates no MFA policy
     IMMUTA_IAM_ID = "immutaIamId"
+    IMMUTA_SYNC_PROBLEM = "immutaSyncProblem"  # why the sync after the last save did not start
     QUERY_ENGINE_ROLE = "queryEngineRole"
     QUERY_ENGINE_LDAP_MODE = "queryEngineLdapMode"  # searchBind | simpleBind
     PG_HBA_RULES = "pgHbaRules"  # secret: they carry the bind password

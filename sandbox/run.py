@@ -42,7 +42,7 @@ from rehearsal.servers import (
 from rehearsal.stack_config import StackConfig
 from rehearsal.tls import EC
 from sandbox.desired import Desired, Local, SandboxError, apply_program
-from sandbox.immuta import create_iam, dry_run_against, start_emulator, stored_iam
+from sandbox.immuta import create_iam, directory_of, immuta_groups, start_emulator, stored_iam
 from sandbox.sign_on import BaseOrg, SignOn, evaluate
 from sandbox.verify_run import VerifyTarget, run_verify
 
@@ -102,6 +102,8 @@ class Sandbox:
     iam: dict[str, Any] = field(default_factory=dict)  # as Immuta stores it, password masked
     sign_on: list[SignOn] = field(default_factory=list)
     verify: dict[str, Any] = field(default_factory=dict)
+    # per sample login: the groups Immuta's sync recorded (None: the sync did not list the user)
+    groups: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -187,7 +189,7 @@ def _start(
     )
     slapd = _directory(request, root / "directory", ca, desired, local)
     stops.append(slapd.stop)
-    emulator.dry_run = dry_run_against(slapd)
+    emulator.directory = directory_of(slapd)
     slapd_started = pool.submit(
         progress.timed,
         f"slapd (Okta LDAP Interface layout, {slapd.root_dn}) on ldaps://127.0.0.1:{slapd.port}"
@@ -206,6 +208,7 @@ def _start(
     if role != desired.role:
         raise SandboxError(f"the IAM's role {role!r} differs from the program's {desired.role!r}")
     sandbox.iam = stored_iam(emulator, desired.iam_id)
+    sandbox.groups = immuta_groups(emulator, desired.iam_id, (s.login for s in request.samples))
     sandbox.iam_file.write_text(json.dumps(sandbox.iam, indent=2) + "\n")
     sandbox.iam_file.chmod(0o644)
     pg_started.result()

@@ -80,6 +80,16 @@ def ca(workdir: Path) -> TestCA:
     return TestCA.create(workdir / "ca")
 
 
+@pytest.fixture(autouse=True)
+def _immuta_requests_are_valid(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test that used the Immuta emulator: every request it got was valid by Immuta's
+    API description, and every answer in its shape (rehearsal/immuta_contract)."""
+    yield
+    marked = request.node.get_closest_marker("invalid_immuta_requests")
+    if "emulator" in request.fixturenames and marked is None:
+        assert request.getfixturevalue("emulator").invalid_requests() == []
+
+
 @pytest.fixture(scope="session")
 def emulator(ca: TestCA) -> Iterator[ImmutaEmulator]:
     """The Immuta API emulator over HTTPS (test CA); tests reset its state."""

@@ -126,6 +126,7 @@ def build_target(
         accounts=accounts,
         iam_id=outputs.get(Out.IMMUTA_IAM_ID),
         immuta=connection_from_config(config, timeout=args.timeout),
+        immuta_sync_problem=outputs.get(Out.IMMUTA_SYNC_PROBLEM) or None,
         search_filter=config.get(schema.full("queryEngineSearchFilter")) or None,
         simple_bind_dn=_simple_bind_dn(outputs),
         database=config.get(schema.full("queryEngineDatabase")) or "immuta",
