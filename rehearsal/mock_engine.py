@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import runpy
 import threading
 from collections.abc import Callable, Mapping
@@ -198,7 +199,10 @@ def run_program(
     settings.SETTINGS.outputs.clear()
 
     def run() -> None:
-        runpy.run_path(str(program), run_name="__main__")
+        # As the CLI does: the program runs in the project's folder (it reads the other
+        # stack files there, components/config/_runtime.py).
+        with contextlib.chdir(stack.root):
+            runpy.run_path(str(program), run_name="__main__")
 
     _sync_await(run_pulumi_func(run))
     root = settings.get_root_resource()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pulumi
 from pulumi.runtime import config as runtime_config
 
 from components.config._load import load_settings
+from components.config._peers import read_peer_claims
 from components.config._schema import PROJECT_ROOT, project_schema
 from components.config._settings import Settings
 
@@ -22,10 +25,20 @@ def load_current_settings() -> Settings:
     config = current_stack_config()
     secret_keys = {k for k in config if runtime_config.is_config_secret(k)}
     secret_keys.update(runtime_config.get_config_secret_keys_env())
-    stack_file = project_schema().stack_file(pulumi.get_stack())
+    stack = pulumi.get_stack()
+    stack_file = project_schema().stack_file(stack)
     return load_settings(
         config,
         # None when the engine passed no secret keys: the CLI then checked encryption itself.
         secret_keys=frozenset(secret_keys) or None,
         source=str(stack_file.relative_to(PROJECT_ROOT)),
+        stack=stack,
+        peers=read_peer_claims(stack, project_root()),
     )
+
+
+def project_root() -> Path:
+    """Where the program runs: the CLI starts it in the project's folder (the one holding
+    Pulumi.yaml), whose stack files are the stacks it shares orgs and servers with."""
+    here = Path.cwd()
+    return here if (here / "Pulumi.yaml").is_file() else PROJECT_ROOT
