@@ -67,9 +67,7 @@ def _org_stacks(plan: PlanResult) -> tuple[str, ...]:
 
 def sign_on_summary(plan: PlanResult) -> list[str]:
     by_urn = {r.urn: r for r in plan.resources}
-    policies = sorted(
-        plan.of_type(POLICY), key=lambda p: _n(p.inputs.get("priority")) or float("inf")
-    )
+    policies = sorted(plan.of_type(POLICY), key=lambda p: float(p.inputs.get("priority") or "inf"))
     if not policies:
         return []
     logins = sorted(u.inputs.get("login", "?") for u in plan.of_type(USER))
