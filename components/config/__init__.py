@@ -12,7 +12,7 @@ from components.config._peers import (
 from components.config._problems import Problem, SettingsError
 from components.config._providers import PROVIDER_SECRET_KEYS
 from components.config._rules import OKTA_DOMAIN_KEY, OKTA_ORG_KEY
-from components.config._runtime import current_stack_config, load_current_settings
+from components.config._runtime import current_stack_config, load_current_settings, project_root
 from components.config._schema import (
     PROJECT_ROOT,
     KeySpec,
@@ -57,6 +57,7 @@ __all__ = [
     "load_current_settings",
     "load_schema",
     "load_settings",
+    "project_root",
     "project_schema",
     "read_peer_claims",
     "stack_named",

@@ -22,17 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from components.okta.sign_on import Placement, below_bind_placement, bind_placement
-from components.okta.signon_model import (
-    Attempt,
-    Org,
-    Policy,
-    PriorityNotValid,
-    Rule,
-    decide,
-    find,
-    okta_default_rule,
-    place,
-)
+from components.okta.signon_model import Attempt, Org, Policy, Rule, decide, okta_default_rule
+from components.okta.signon_priority import PriorityNotValid, find, place
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,8 @@ def _load_script() -> ModuleType:
     spec = importlib.util.spec_from_file_location(
         "stack_matrix", PROJECT_ROOT / "scripts" / "stack_matrix.py"
     )
-    assert spec and spec.loader
+    assert spec
+    assert spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
