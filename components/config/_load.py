@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from components.config._credentials import CredentialValueError, holds_credentials
-from components.config._model import ConfigModel
+from components.config._model import NAME_MAX, ConfigModel
 from components.config._peers import (
     StackClaims,
     claims_of,
@@ -281,7 +281,7 @@ def load_settings(
         accounts, pair_problems = alternating(schema, cfg, accounts)
         account_problems += pair_problems
         problems += account_problems + sign_on(schema, cfg) + required(schema, cfg)
-        problems += peer_problems(schema, me, peers)
+        problems += peer_problems(schema, me, peers) + _named_problems(schema, me)
     if problems or org is None or cfg is None:
         raise SettingsError(_one_per_key(problems), source=source, secrets=secrets)
     directory = okta_ldap_directory(
@@ -346,6 +346,20 @@ def load_settings(
         ),
         warnings=_warnings(cfg, directory),
     )
+
+
+def _named_problems(schema: ProjectSchema, me: StackClaims) -> list[Problem]:
+    """The Okta names once `{stack}` is filled in: still within Okta's limit."""
+    return [
+        Problem(
+            schema.full(key),
+            f"at most {NAME_MAX} characters once {{stack}} is filled in ({len(name)} with stack "
+            f"{me.stack!r}); shorten the name or set it without {{stack}}",
+            name,
+        )
+        for key, name in me.names.items()
+        if len(name) > NAME_MAX
+    ]
 
 
 def _stack_of(source: str) -> str:

@@ -285,3 +285,11 @@ def test_the_workflows_take_their_matrix_from_the_stack_files(workflow: str, out
         "include": f"${{{{ fromJSON(needs.stacks.outputs.{output}) }}}}"
     }
     assert "stacks" in ([job["needs"]] if isinstance(job["needs"], str) else job["needs"])
+
+
+def test_a_name_too_long_once_the_stack_is_filled_in_is_refused(tmp_path: Path) -> None:
+    config = {**pair()["a"], P + "bindGroupName": "x" * 90 + " {stack}"}
+    root = project(tmp_path, {"a" * 10: config})
+    (problem,) = problems_of(root, "a" * 10)
+    assert f"{P}bindGroupName" in problem
+    assert "at most 100 characters once {stack} is filled in (101 with stack" in problem
