@@ -42,7 +42,7 @@ class StackConfig:
     source: str = ""  # the stack file, relative to the project
     problems: tuple[Problem, ...] = field(default=(), repr=False)  # seen only in the file
     peers: tuple[StackClaims, ...] = field(default=(), repr=False)  # the other stack files
-    root: Path = PROJECT_ROOT  # the project the stack file is in
+    root: Path | None = None  # the project the stack file is in; None: a config made by hand
 
     def settings(self) -> Settings:
         """The settings the program would load; SettingsError with every problem at once."""
