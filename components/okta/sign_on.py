@@ -17,6 +17,10 @@ Where the stack's policies sit (`Placement`), for any number of this project's s
   without a priority: Okta puts it last, just above the default policy [LAST], so it is below
   every bind-account policy however many stacks come later, and any update keeps it at the
   bottom. The priority is checked, not forced: `make verify` check 7 reads the live order.
+- A second stack file joining a stack's org changes nothing for the deployed one: an ignored
+  priority is not diffed, and an unset one is not either (the provider suppresses the diff when
+  the new value is unset: `priority` has `utils.CreateValueDiffSuppression("0")` in
+  terraform-provider-okta's policy.go), so its MFA policy stays at 2 until Okta moves it.
 
 The same rule carries over to the other "v1" policy types that Okta shifts the same way (PASSWORD,
 MFA_ENROLL): a policy that must decide for the bind accounts takes `bind_placement`, one that

@@ -6,6 +6,7 @@ own pair; the committed example pair (stacks/Pulumi.example-*.yaml) is checked a
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import shutil
@@ -17,6 +18,7 @@ import yaml
 
 from components.config import PROJECT_ROOT, SettingsError
 from offline_plan.__main__ import main as offline_plan
+from rehearsal import mock_engine
 from rehearsal.mock_engine import run_program
 from rehearsal.okta_plan import SIGNON
 from rehearsal.stack_config import load_stack_config
@@ -209,12 +211,24 @@ def test_an_alternating_stack_claims_its_b_logins_too(tmp_path: Path) -> None:
     assert "stacks/Pulumi.a.yaml" in problems[0]
 
 
-def test_the_program_refuses_a_clash_before_registering_anything(tmp_path: Path) -> None:
+def test_the_program_refuses_a_clash_before_registering_anything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registered: list[str] = []
+    real = mock_engine._RecordingMonitor.RegisterResource
+    monkeypatch.setattr(
+        mock_engine._RecordingMonitor,
+        "RegisterResource",
+        lambda self, request: registered.append(request.type) or real(self, request),
+    )
     root = project(tmp_path, pair(immutaIamId="okta-a"))
-    config = load_stack_config("b", root)
+    # The program itself (not the offline check first): it reads the other stack files there.
+    config = dataclasses.replace(load_stack_config("b", root), peers=())
     with pytest.raises(Exception, match="immutaIamId") as caught:
         run_program(config)
     assert "stacks/Pulumi.a.yaml" in str(caught.value)
+    assert "stacks/Pulumi.b.yaml" in str(caught.value)
+    assert [t for t in registered if t != "pulumi:pulumi:Stack"] == []
 
 
 @pytest.mark.parametrize(
