@@ -84,6 +84,12 @@ class Target:
     bind_policy_name: str = ""
     bind_policy_id: str = ""  # the stack output bindPolicyId, when the stack has it
     bind_rule_name: str = ""
+    # Okta object name -> "stack <name> (<its stack file>)", for the other stacks of this org
+    other_stacks: tuple[tuple[str, str], ...] = ()
+
+    def owner(self, name: str) -> str | None:
+        """Which other stack of this project creates an Okta object of that name, if any."""
+        return next((who for n, who in self.other_stacks if n.casefold() == name.casefold()), None)
 
     def secrets(self) -> list[str]:
         token = self.okta.api_token if self.okta else None

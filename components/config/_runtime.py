@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pulumi
 from pulumi.runtime import config as runtime_config
 
 from components.config._load import load_settings
+from components.config._peers import read_peer_claims
 from components.config._problems import Problem
 from components.config._schema import PROJECT_ROOT, project_schema
 from components.config._settings import Settings
@@ -22,11 +25,12 @@ def current_stack_config() -> dict[str, str]:
 def _file_problems(stack: str) -> tuple[Problem, ...]:
     """What only the stack file shows (a YAML number or date where text belongs, which the
     CLI passes on changed), so the program refuses the same files as the offline tools."""
-    path = project_schema().stack_file(stack)
+    root = project_root()
+    path = project_schema().stack_file(stack, root)
     try:
         if not path.is_file():
             return ()  # config from `--config` or an ESC environment only
-        return read_stack_file(stack).problems
+        return read_stack_file(stack, root).problems
     except (StackFileError, OSError) as exc:
         return (Problem(path.name, str(exc)),)
 
@@ -45,4 +49,13 @@ def load_current_settings() -> Settings:
         secret_keys=frozenset(secret_keys),
         source=str(stack_file.relative_to(PROJECT_ROOT)),
         file_problems=_file_problems(stack),
+        stack=stack,
+        peers=read_peer_claims(stack, project_root()),
     )
+
+
+def project_root() -> Path:
+    """Where the program runs: the CLI starts it in the project's folder (the one holding
+    Pulumi.yaml), whose stack files are the stacks it shares orgs and servers with."""
+    here = Path.cwd()
+    return here if (here / "Pulumi.yaml").is_file() else PROJECT_ROOT

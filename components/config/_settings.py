@@ -79,6 +79,7 @@ class BindPolicySettings:
     rule_name: str
     deny_other_sign_ins: bool
     engine: OktaEngine
+    org_stacks: int = 1  # this project's stacks in the Okta org (components/okta/sign_on.py)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ class MfaPolicySettings:
     prompt: Literal["DEVICE", "SESSION", "ALWAYS"]
     ldap_interface_rule: Literal["none", "requireMfa", "passwordOnly"]
     engine: OktaEngine
+    org_stacks: int = 1  # this project's stacks in the Okta org (components/okta/sign_on.py)
 
     @property
     def everyone(self) -> bool:

@@ -24,6 +24,9 @@ Pure standard library. Every behaviour below rests on Okta's own text:
   (terraform-provider-okta #2412). Its settings are not documented: DEFAULT_RULE_* below is an
   inference (allow, any way in, no MFA) kept in one place.
 [STATUS] Rules and policies have `status` ACTIVE or INACTIVE; only ACTIVE ones are evaluated.
+[SHIFT] [LAST] [CLAMP] [NAMES] How Okta shifts priorities when a policy is created, updated or
+  deleted, what a missing or too large priority does, and whether names may repeat: cited in
+  components/okta/signon_priority.py, which applies them to an Org.
 
 Okta facts on what an OKTA_SIGN_ON rule accepts, Classic vs Identity Engine: see AUTHTYPE_FINDINGS.
 """
@@ -60,6 +63,7 @@ DEFAULT_RULE_NAME = "Default Rule"
 DEFAULT_RULE_ACCESS: Access = "ALLOW"  # inferred [AUTORULE]
 DEFAULT_RULE_AUTHTYPE: AuthType = "ANY"  # inferred [AUTORULE]
 DEFAULT_RULE_MFA = False  # inferred [AUTORULE]
+LAST = 0  # a policy registered without a priority: Okta puts it last [LAST]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -215,13 +219,14 @@ def insert_policies(
 
     Each existing non-system policy at or below an inserted priority moves down one, priorities
     stay 1..n with no gaps, a priority past the end lands just above the default policy, and the
-    system default policy stays last. A planned policy named like an existing non-system policy
+    system default policy stays last; a policy at LAST (no priority sent) goes to the end. A
+    planned policy named like an existing non-system policy
     replaces it (an update moves it): it keeps the existing id and the existing Okta Default Rule.
     With `okta_adds_default_rule`, a newly created policy gets Okta's own Default Rule last.
     """
-    priorities = [p.priority for p in planned]
+    priorities = [p.priority for p in planned if p.priority != LAST]
     if len(set(priorities)) != len(priorities) or any(n < 1 for n in priorities):
-        raise ValueError("planned policies need distinct priorities from 1 up")
+        raise ValueError("planned policies need distinct priorities from 1 up (or LAST)")
     if any(p.system for p in planned):
         raise ValueError("the stack cannot create a system policy")
     by_name = {p.name: p for p in org.policies if not p.system}
@@ -234,7 +239,7 @@ def insert_policies(
         for p in sorted(org.policies, key=lambda p: p.priority)
         if not p.system and p.name not in planned_names
     ]
-    for new in sorted(planned, key=lambda p: p.priority):
+    for new in sorted(planned, key=lambda p: (p.priority == LAST, p.priority)):
         old = by_name.get(new.name)
         if old is not None:
             names = {r.name for r in new.rules}
@@ -247,7 +252,8 @@ def insert_policies(
             new = replace(new, id=old.id, rules=(*new.rules, *extra))
         elif okta_adds_default_rule:
             new = _with_okta_default_rule(new)
-        order.insert(min(new.priority - 1, len(order)), new)
+        at = len(order) if new.priority == LAST else min(new.priority - 1, len(order))
+        order.insert(at, new)
     renumbered = [replace(p, priority=i) for i, p in enumerate(order, start=1)]
     tail = [replace(p, priority=len(renumbered) + 1 + i) for i, p in enumerate(system)]
     return replace(org, policies=(*renumbered, *tail))
