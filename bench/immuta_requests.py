@@ -5,6 +5,7 @@ one authentication for all operations of a process (the token is reused)."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from rehearsal._watchdog import guard_folder  # noqa: E402
 from rehearsal.immuta_emulator import ImmutaEmulator  # noqa: E402
 from rehearsal.provider_server import ProviderServer  # noqa: E402
 from rehearsal.servers import TestCA  # noqa: E402
@@ -22,7 +24,15 @@ AUTH = "/bim/apikey/authenticate"
 
 
 def main() -> int:
-    work = Path(tempfile.mkdtemp(prefix="immuta-bench-"))
+    work = Path(tempfile.mkdtemp(prefix="immuta-bench-"))  # the test CA's key: removed at exit
+    guard_folder(work)  # even when this benchmark is killed
+    try:
+        return _measure(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _measure(work: Path) -> int:
     ca = TestCA.create(work / "ca")
     cert, key = ca.server_cert("emulator")
     emulator = ImmutaEmulator(cert=cert, key=key).start()

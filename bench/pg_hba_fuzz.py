@@ -9,12 +9,15 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rehearsal._process import run_tied  # noqa: E402
+
 TEST = "tests/integration/test_pg_hba_property.py"
 
 
@@ -24,10 +27,10 @@ def main() -> int:
     args = parser.parse_args()
     env = {**os.environ, "PG_HBA_EXAMPLES": str(args.examples)}
     started = time.monotonic()
-    proc = subprocess.run(
+    proc = run_tied(  # PostgreSQL ends with this script, however it ends
         [str(ROOT / ".venv/bin/pytest"), "-q", TEST, "-p", "no:cacheprovider",
          "--hypothesis-show-statistics"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+        cwd=ROOT, env=env, capture=True,
     )  # fmt: skip
     elapsed = time.monotonic() - started
     passing = re.search(r"(\d+) passing(?: examples)?,", proc.stdout)

@@ -5,14 +5,16 @@ PostgreSQL while a client logs in without pause; prints failed logins, lockouts 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rehearsal._process import run_tied  # noqa: E402
 
 if __name__ == "__main__":
     env = {**os.environ, "ROTATION_REPLAY_ROTATIONS": "3"}
     cmd = [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider",
            "tests/integration/test_rotation_replay.py"]  # fmt: skip
-    sys.exit(subprocess.run(cmd, cwd=ROOT, env=env, check=False).returncode)
+    sys.exit(run_tied(cmd, cwd=ROOT, env=env).returncode)  # its servers end with this script

@@ -19,6 +19,7 @@ class StackOutput(StrEnum):
     BIND_PASSWORD_POLICY_ID = "bindPasswordPolicyId"  # the bind group's PASSWORD policy
     BIND_ENROLLMENT_POLICY_ID = "bindEnrollmentPolicyId"  # the bind group's MFA_ENROLL policy
     IMMUTA_IAM_ID = "immutaIamId"
+    IMMUTA_SYNC_PROBLEM = "immutaSyncProblem"  # why the sync after the last save did not start
     QUERY_ENGINE_ROLE = "queryEngineRole"
     QUERY_ENGINE_LDAP_MODE = "queryEngineLdapMode"  # searchBind | simpleBind
     PG_HBA_RULES = "pgHbaRules"  # secret: they carry the bind password

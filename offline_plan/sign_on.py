@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from components.config import claims_of, project_schema
 from rehearsal.mock_engine import PlanResult, Registration
 
 USER = "okta:user/user:User"
@@ -49,17 +50,40 @@ def _rule(rule: Registration, bind_users: int) -> str:
     return shown if exempt in (0, bind_users) else shown + " (NOT exactly the bind accounts)"
 
 
+def _where(policy: Registration) -> str:
+    """Where the policy sits (components/okta/sign_on.py decides; the plan shows it)."""
+    priority = _n(policy.inputs.get("priority"))
+    if priority is None:
+        return "the bottom (just above Okta's default policy; no up moves it)"
+    if "priority" in policy.options.get("ignoreChanges", []):
+        return f"priority {priority} when created (the top), then left where Okta moves it"
+    return f"priority {priority}"
+
+
+def _org_stacks(plan: PlanResult) -> tuple[str, ...]:
+    cfg = plan.stack
+    me = claims_of(project_schema(), cfg.stack, cfg.values, cfg.source)
+    same = {p.stack for p in cfg.peers if me.okta_org and p.okta_org == me.okta_org}
+    return tuple(sorted({cfg.stack, *same}))
+
+
 def sign_on_summary(plan: PlanResult) -> list[str]:
     by_urn = {r.urn: r for r in plan.resources}
-    policies = sorted(plan.of_type(POLICY), key=lambda p: p.inputs.get("priority", 0))
+    policies = sorted(plan.of_type(POLICY), key=lambda p: float(p.inputs.get("priority") or "inf"))
     if not policies:
         return []
     logins = sorted(u.inputs.get("login", "?") for u in plan.of_type(USER))
     lines = ["Okta sign-on: who the first `pulumi up` affects"]
-    for policy in policies:
-        priority = _n(policy.inputs.get("priority"))
+    stacks = _org_stacks(plan)
+    if len(stacks) > 1:
         lines.append(
-            f"  policy {policy.inputs.get('name')!r} at priority {priority}, "
+            f"  this Okta org holds {len(stacks)} stacks of this project ({', '.join(stacks)}): "
+            "their bind-account policies stay one block at the top, above every MFA policy "
+            "of theirs and the org's own; no up moves another stack's policy"
+        )
+    for policy in policies:
+        lines.append(
+            f"  policy {policy.inputs.get('name')!r} at {_where(policy)}, "
             f"for {_groups(policy, by_urn)}"
         )
         rules = [r for r in plan.of_type(RULE) if policy.urn in _deps(r, "policyId")]
@@ -75,12 +99,21 @@ def sign_on_summary(plan: PlanResult) -> list[str]:
     if len(policies) == 1:
         lines.append("  everybody else: no change (this stack creates no MFA policy)")
     elif everyone:
-        lines.append("  everybody else: the MFA policy above, ahead of the org's own policies")
+        last = any(p.inputs.get("priority") is None for p in policies)
+        lines.append(
+            "  everybody else: the MFA policy above, "
+            + (
+                "where none of the org's own policies decides first"
+                if last
+                else "ahead of the org's own policies"
+            )
+        )
     else:
         lines.append("  everybody else outside those groups: no change")
+    placed = sum(1 for p in policies if p.inputs.get("priority") is not None)
     lines.append(
         f"  the org's own sign-on policies keep their order; Okta moves each down by "
-        f"{len(policies)} to keep priorities contiguous"
+        f"{placed} to keep priorities contiguous"
     )
     lines += _account_policies(plan, by_urn)
     return [*lines, ""]

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import runpy
+import shutil
+import tempfile
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -198,7 +201,16 @@ def run_program(
     settings.SETTINGS.outputs.clear()
 
     def run() -> None:
-        runpy.run_path(str(program), run_name="__main__")
+        # As the CLI does: the program runs in the project's folder and reads the other stack
+        # files there (components/config/_runtime.py). A config made by hand (no stack file)
+        # runs as the only stack of a project of its own.
+        with contextlib.ExitStack() as stack_dir:
+            root = stack.root
+            if root is None:
+                root = Path(stack_dir.enter_context(tempfile.TemporaryDirectory()))
+                shutil.copy(PROJECT_ROOT / "Pulumi.yaml", root / "Pulumi.yaml")
+            stack_dir.enter_context(contextlib.chdir(root))
+            runpy.run_path(str(program), run_name="__main__")
 
     _sync_await(run_pulumi_func(run))
     root = settings.get_root_resource()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.okta.signon_model import Policy, Rule
+from components.okta.signon_model import LAST, Policy, Rule
 from rehearsal.mock_engine import PlanResult, Registration
 
 SIGNON = "okta:policy/signon:Signon"
@@ -46,7 +46,7 @@ def planned_sign_on(plan: PlanResult, *, everyone_group_id: str) -> PlannedSignO
             Policy(
                 id=mock_id(p),
                 name=p.inputs["name"],
-                priority=int(p.inputs["priority"]),
+                priority=int(p.inputs.get("priority") or LAST),  # none sent: Okta puts it last
                 status=p.inputs.get("status", "ACTIVE"),
                 groups_included=frozenset(group(g) for g in p.inputs["groupsIncluded"]),
                 rules=tuple(

@@ -7,6 +7,7 @@ import contextlib
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
@@ -16,6 +17,7 @@ from pathlib import Path
 import psycopg
 
 from rehearsal._process import as_user, free_port, give_to, run
+from rehearsal._watchdog import guard_pidfile
 from rehearsal.tls import TestCA
 
 
@@ -103,6 +105,9 @@ class Postgres:
             "LDAPTLS_REQCERT": "demand",
             **self.env,
         }
+        # Immediate shutdown (SIGQUIT) even when this process is killed: pg_ctl detaches the
+        # postmaster (setsid), so nothing else would stop it.
+        guard_pidfile(self.data / "postmaster.pid", signal.SIGQUIT)
         run(as_user("postgres", [pg_bin("pg_ctl"), "-D", str(self.data), "-l",
                                  str(self.workdir / "postgres.log"), "-w", "-t", "60", "start"]),
             env=env)  # fmt: skip

@@ -18,6 +18,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from components.config import project_schema
 from components.immuta.provider import ImmutaIamProvider
+from rehearsal._watchdog import guard_process
 
 ROOT = Path(__file__).resolve().parents[1]
 URN = "urn:pulumi:test::okta-ldap-immuta::pulumi-python:dynamic:Resource::immuta-ldap-iam"
@@ -51,6 +52,7 @@ class ProviderServer:
             [sys.executable, "-u", "-m", "pulumi.dynamic"],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=self._log,
         )  # fmt: skip
+        guard_process(self.proc.pid)  # stopped even when this process is killed
         assert self.proc.stdout is not None
         port = int(self.proc.stdout.readline().decode().strip())
         self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")

@@ -8,7 +8,6 @@ import base64
 import contextlib
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -18,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from components.okta.ldap_interface import okta_root_dn
-from rehearsal._process import IS_ROOT, as_user, free_port, give_to, run, wait_for_port
+from rehearsal._process import IS_ROOT, as_user, free_port, give_to, run, system_tool, wait_for_port
+from rehearsal._watchdog import guard_process
 from rehearsal.postgres import HbaRow, Postgres, pg_bin
 from rehearsal.tls import TestCA
 
@@ -145,17 +145,15 @@ access to * by users read by * none
         conf.write_text(self._config(crt, key))
         (self.workdir / "data.ldif").write_text(self._ldif())
         give_to("openldap", self.workdir, key)
-        run(
-            as_user("openldap", ["slapadd", "-f", str(conf), "-l", str(self.workdir / "data.ldif")])
-        )
+        slapadd = [system_tool("slapadd"), "-f", str(conf), "-l", str(self.workdir / "data.ldif")]
+        run(as_user("openldap", slapadd))
         urls = f"ldaps://127.0.0.1:{self.port}/ ldap://127.0.0.1:{self.starttls_port}/"
         cmd = ["slapd", "-d", "0", "-f", str(conf), "-h", urls]
         if IS_ROOT:
             cmd += ["-u", "openldap", "-g", "openldap"]
         log = (self.workdir / "slapd.log").open("wb")
-        self.proc = subprocess.Popen(
-            [shutil.which("slapd") or "/usr/sbin/slapd", *cmd[1:]], stdout=log, stderr=log
-        )
+        self.proc = subprocess.Popen([system_tool("slapd"), *cmd[1:]], stdout=log, stderr=log)
+        guard_process(self.proc.pid)  # stopped even when this process is killed
         wait_for_port(self.port)
         wait_for_port(self.starttls_port)
         return self

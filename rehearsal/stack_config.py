@@ -11,7 +11,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from components.config import PROJECT_ROOT, Problem, Settings, load_schema, load_settings
+from components.config import (
+    PROJECT_ROOT,
+    Problem,
+    Settings,
+    StackClaims,
+    load_schema,
+    load_settings,
+    read_peer_claims,
+)
 from components.config.stack_file import list_stacks, read_stack_file
 
 SECRET_PLACEHOLDER = "offline-plan-secret-placeholder"
@@ -33,6 +41,8 @@ class StackConfig:
     secret_keys: tuple[str, ...]
     source: str = ""  # the stack file, relative to the project
     problems: tuple[Problem, ...] = field(default=(), repr=False)  # seen only in the file
+    peers: tuple[StackClaims, ...] = field(default=(), repr=False)  # the other stack files
+    root: Path | None = None  # the project the stack file is in; None: a config made by hand
 
     def settings(self) -> Settings:
         """The settings the program would load; SettingsError with every problem at once."""
@@ -41,6 +51,8 @@ class StackConfig:
             secret_keys=frozenset(self.secret_keys),
             source=self.source,
             file_problems=self.problems,
+            stack=self.stack,
+            peers=self.peers,
         )
 
     def with_values(self, values: Mapping[str, str], *, secret: bool = False) -> StackConfig:
@@ -73,4 +85,6 @@ def load_stack_config(stack: str, root: Path = PROJECT_ROOT) -> StackConfig:
         secret_keys=tuple(secrets),
         source=str(file.path),
         problems=file.problems,
+        peers=read_peer_claims(stack, root),
+        root=root,
     )

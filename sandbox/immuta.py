@@ -1,23 +1,22 @@
-"""Immuta in the sandbox: the emulator, whose dry-run sync really binds to the sandbox directory,
-and the IAM created by the project's dynamic provider through its real gRPC server."""
+"""Immuta in the sandbox: the emulator, whose dry run and sync really bind to and search the
+sandbox directory, and the IAM created by the project's dynamic provider through its real gRPC
+server."""
 
 from __future__ import annotations
 
 import copy
-import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import grpc
-import ldap3
-from ldap3.core.exceptions import LDAPException
 
 from components.config import project_schema
 from components.immuta.connection import API_KEY_KEY, CA_KEY, TIMEOUT_KEY
 from components.immuta.iam_document import find_iam
 from components.secret_text import MASK
 from rehearsal.immuta_emulator import ImmutaEmulator
+from rehearsal.immuta_ldap_sync import SyncedUser, ldap_sync
 from rehearsal.provider_server import ProviderServer
 from rehearsal.servers import Slapd, TestCA
 from sandbox.desired import SandboxError, remember
@@ -33,42 +32,24 @@ def start_emulator(ca: TestCA) -> ImmutaEmulator:
     return emulator.start()
 
 
-def dry_run_against(slapd: Slapd) -> Callable[[dict[str, Any]], str | None]:
-    """Immuta's dry-run sync as a real LDAPS bind and user search against the sandbox slapd.
+def directory_of(slapd: Slapd) -> Callable[[dict[str, Any]], list[SyncedUser]]:
+    """Immuta's LDAP sync and dry run of an IAM entry: a real LDAPS bind and search of the
+    sandbox slapd with the entry's own settings (rehearsal.immuta_ldap_sync). Okta's LDAPS port
+    636 stands for the sandbox's LDAPS listener (a free port)."""
 
-    Okta's LDAPS port 636 stands for the sandbox's LDAPS listener (a free port)."""
+    def port_for(port: int) -> int:
+        return slapd.port if port == OKTA_LDAPS_PORT else port
 
-    def dry_run(entry: dict[str, Any]) -> str | None:
-        options, creds = entry.get("options") or {}, entry.get("credentials") or {}
-        host, port = str(options.get("host")), int(options.get("port") or 0)
-        port = slapd.port if port == OKTA_LDAPS_PORT else port
-        tls = ldap3.Tls(
-            validate=ssl.CERT_REQUIRED,
-            version=ssl.PROTOCOL_TLS_CLIENT,
-            ca_certs_file=str(slapd.ca.cert),
-        )
-        server = ldap3.Server(
-            host, port=port, use_ssl=True, tls=tls, get_info=ldap3.NONE, connect_timeout=5
-        )
-        dn = str(creds.get("bind_dn"))
-        conn = ldap3.Connection(
-            server, user=dn, password=str(creds.get("bind_pw")), receive_timeout=5,
-            raise_exceptions=False, auto_bind=ldap3.AUTO_BIND_NONE,
-        )  # fmt: skip
-        try:
-            if not conn.bind():
-                return f"LDAP bind as {dn} refused: {(conn.result or {}).get('description')}"
-            base = str(options.get("userSearchBase"))
-            conn.search(base, "(uid=*)", attributes=["uid"])
-            if (conn.result or {}).get("result") != 0:
-                return f"search of {base} failed: {(conn.result or {}).get('description')}"
-            return None
-        except LDAPException as exc:
-            return f"LDAPS to {host}:{port} failed: {type(exc).__name__}"
-        finally:
-            conn.unbind()
+    return lambda entry: ldap_sync(entry, ca_file=str(slapd.ca.cert), port_for=port_for)
 
-    return dry_run
+
+def immuta_groups(
+    emulator: ImmutaEmulator, iam_id: str, logins: Iterable[str]
+) -> dict[str, tuple[str, ...] | None]:
+    """Per login, the groups Immuta recorded in the sync after the IAM was saved (None: the
+    sync did not list the user). User ids are compared ignoring case (normalizeUserId)."""
+    synced = {u.user_id.lower(): u.groups for u in emulator.synced.get(iam_id, [])}
+    return {login: synced.get(login.lower()) for login in logins}
 
 
 def create_iam(

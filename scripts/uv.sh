@@ -7,7 +7,7 @@
 # and a non-root user is told exactly what to install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-UV_VERSION=0.9.30
+UV_VERSION=$(cat .uv.version)  # the one uv version: here, in CI and in the workflows
 boot=.bootstrap
 
 if command -v uv >/dev/null 2>&1; then command -v uv; exit 0; fi

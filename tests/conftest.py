@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from rehearsal._watchdog import guard_folder
 from rehearsal.immuta_emulator import ImmutaEmulator
 from rehearsal.mock_engine import PlanResult
 from rehearsal.servers import TestCA
@@ -27,6 +29,35 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 WORKDIR_PREFIX = f"okta-ldap-immuta-it-{os.environ.get('TEST_RUN_ID', os.getpid())}-"
 
 
+INTERRUPTING = (signal.SIGTERM, signal.SIGHUP)
+_interrupted: list[int] = []
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    # Once: a second one (`timeout` signals the process, then its group) must not cut short the
+    # teardown the first one started. Ctrl-C still interrupts it; SIGKILL leaves it to the watchdog.
+    if not _interrupted:
+        _interrupted.append(signum)
+        raise KeyboardInterrupt(f"{signal.Signals(signum).name}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """SIGTERM (a cancelled CI job, `timeout`) and SIGHUP (a closed terminal) end the run as
+    Ctrl-C does: pytest stops and tears down every fixture, so the test servers are stopped and
+    their folders removed. (SIGKILL runs nothing here: rehearsal's watchdog covers it.) A signal
+    the caller ignores (nohup's SIGHUP) stays ignored."""
+    for signum in INTERRUPTING:
+        if signal.getsignal(signum) == signal.SIG_DFL:
+            signal.signal(signum, _interrupt)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Every fixture is torn down by now: a late signal just ends the process."""
+    for signum in INTERRUPTING:
+        if signal.getsignal(signum) == _interrupt:
+            signal.signal(signum, signal.SIG_DFL)
+
+
 @pytest.fixture
 def run_stack() -> Callable[..., PlanResult]:
     """Run the real `__main__.py` under mocks set inside this test (never at import time)."""
@@ -37,6 +68,7 @@ def run_stack() -> Callable[..., PlanResult]:
 def workdir() -> Iterator[Path]:
     """A temp folder the test servers (own system users when root) can reach."""
     root = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
+    guard_folder(root)  # removed even when pytest is killed
     root.chmod(0o755)
     yield root
     shutil.rmtree(root, ignore_errors=True)
@@ -46,6 +78,16 @@ def workdir() -> Iterator[Path]:
 def ca(workdir: Path) -> TestCA:
     """A test CA (openssl) for every TLS server of the suite."""
     return TestCA.create(workdir / "ca")
+
+
+@pytest.fixture(autouse=True)
+def _immuta_requests_are_valid(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test that used the Immuta emulator: every request it got was valid by Immuta's
+    API description, and every answer in its shape (rehearsal/immuta_contract)."""
+    yield
+    marked = request.node.get_closest_marker("invalid_immuta_requests")
+    if "emulator" in request.fixturenames and marked is None:
+        assert request.getfixturevalue("emulator").invalid_requests() == []
 
 
 @pytest.fixture(scope="session")

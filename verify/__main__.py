@@ -23,7 +23,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from components.config import project_schema
+from components.config import (
+    claims_of,
+    project_root,
+    project_schema,
+    read_peer_claims,
+    stack_named,
+)
 from components.config.stack_file import StackFileError, read_stack_file
 from components.immuta.connection import API_KEY_KEY, connection_from_config
 from components.okta.api_connection import OktaConnection, okta_connection_from_config
@@ -122,6 +128,7 @@ def build_target(
         accounts=accounts,
         iam_id=outputs.get(Out.IMMUTA_IAM_ID),
         immuta=connection_from_config(config, timeout=args.timeout),
+        immuta_sync_problem=outputs.get(Out.IMMUTA_SYNC_PROBLEM) or None,
         search_filter=config.get(schema.full("queryEngineSearchFilter")) or None,
         simple_bind_dn=_simple_bind_dn(outputs),
         database=config.get(schema.full("queryEngineDatabase")) or "immuta",
@@ -135,11 +142,22 @@ def build_target(
         okta=okta,
         okta_problem=okta_problem or None,
         bind_account_ids=tuple((str(c), str(i)) for c, i in sorted(ids.items())),
-        bind_group_name=_setting(config, "bindGroupName"),
-        bind_policy_name=_setting(config, "bindPolicyName"),
+        bind_group_name=stack_named(_setting(config, "bindGroupName"), args.stack),
+        bind_policy_name=stack_named(_setting(config, "bindPolicyName"), args.stack),
         bind_policy_id=str(outputs.get(Out.BIND_POLICY_ID) or ""),
         bind_rule_name=_setting(config, "bindRuleName"),
+        other_stacks=_other_stacks(config, args.stack),
     )
+
+
+def _other_stacks(config: dict[str, str], stack: str) -> tuple[tuple[str, str], ...]:
+    """The Okta objects the other stack files of this org create, and whose they are."""
+    me = claims_of(project_schema(), stack, config, "")
+    found = []
+    for peer in read_peer_claims(stack, project_root()):
+        if me.okta_org and peer.okta_org == me.okta_org:
+            found += [(name, f"stack {peer.stack} ({peer.source})") for name in peer.names.values()]
+    return tuple(found)
 
 
 def _simple_bind_dn(outputs: dict[str, Any]) -> str | None:

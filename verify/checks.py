@@ -66,6 +66,7 @@ class Target:
     accounts: tuple[BindAccount, ...]
     iam_id: str | None
     immuta: ImmutaConnection | None = None
+    immuta_sync_problem: str | None = None  # the stack output: why the last sync did not start
     search_filter: str | None = None
     database: str = "immuta"
     simple_bind_dn: str | None = None  # simpleBind: PostgreSQL binds at this DN, no search
@@ -83,6 +84,12 @@ class Target:
     bind_policy_name: str = ""
     bind_policy_id: str = ""  # the stack output bindPolicyId, when the stack has it
     bind_rule_name: str = ""
+    # Okta object name -> "stack <name> (<its stack file>)", for the other stacks of this org
+    other_stacks: tuple[tuple[str, str], ...] = ()
+
+    def owner(self, name: str) -> str | None:
+        """Which other stack of this project creates an Okta object of that name, if any."""
+        return next((who for n, who in self.other_stacks if n.casefold() == name.casefold()), None)
 
     def secrets(self) -> list[str]:
         okta = self.okta.secrets() if self.okta else []
@@ -176,7 +183,16 @@ def _search(t: Target, conn: ldap3.Connection, login: str, name: str) -> tuple[C
     return Check(3, name, "fail", f"{query} finds {len(entries)} entries", d.cause, d.fix), None
 
 
+SYNC_FIX = (
+    "until a sync runs, new directory users cannot log in to the Query Engine: wait for the "
+    "scheduled sync (immutaSyncCron) or start one in Immuta (App Settings, the IAM); if Immuta "
+    "refused the request, check that it is a supported release (README: Supported Immuta "
+    "releases)"
+)
+
+
 def check_immuta(t: Target) -> Check:
+    """`GET /bim/iam` (described: id, displayName, type, oauth; no version and no sync status)."""
     name = f"Immuta lists the IAM {t.iam_id!r}"
     if t.immuta is None or not t.iam_id:
         return Check(5, name, "skip", "no Immuta URL and API key (immutaUrl, IMMUTA_API_KEY)")
@@ -187,11 +203,13 @@ def check_immuta(t: Target) -> Check:
         return Check(5, name, "fail", "cannot list Immuta's IAMs", str(exc), "see the cause")
     ids = [str(i.get("id")) for i in iams]
     if t.iam_id in ids:
-        ours = next(i for i in iams if str(i.get("id")) == t.iam_id)
-        # Immuta documents no sync status here; when an answer carries one, show it.
-        synced = [f"{k} {v}" for k, v in sorted(ours.items()) if "sync" in k.lower() and v]
-        also = f"; {', '.join(synced)}" if synced else ""
-        return Check(5, name, "pass", f"GET /bim/iam lists {t.iam_id!r}{also}")
+        check = Check(5, name, "pass", f"GET /bim/iam lists {t.iam_id!r}")
+        if t.immuta_sync_problem:
+            check.warning = (
+                f"the sync after the last `pulumi up` did not start ({t.immuta_sync_problem}); "
+                f"fix: {SYNC_FIX}"
+            )
+        return check
     return Check(
         5,
         name,

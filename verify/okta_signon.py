@@ -54,8 +54,26 @@ def _verdict(d: Decision) -> str:
     return "ALLOW, requires MFA" if d.mfa_required else "ALLOW, no MFA"
 
 
-def _where(d: Decision) -> str:
-    return f'policy "{d.policy.name}" (priority {d.policy.priority}), rule "{d.rule.name}"'
+def _whose(t: Target, name: str) -> str:
+    """(another stack's: ...) when another stack file of this org creates that policy."""
+    owner = t.owner(name)
+    return f" (another stack's: {owner})" if owner else ""
+
+
+def _where(d: Decision, t: Target | None = None) -> str:
+    whose = _whose(t, d.policy.name) if t else ""
+    return f'policy "{d.policy.name}"{whose} (priority {d.policy.priority}), rule "{d.rule.name}"'
+
+
+def _above(org: Org, d: Decision, t: Target) -> str:
+    """The other stacks' policies above the deciding one (they include only their own bind
+    group, so they never decide for this stack's accounts)."""
+    order = ordered_policies(org)
+    ahead = [p for p in order[: order.index(d.policy)] if t.owner(p.name)]
+    if not ahead:
+        return ""
+    shown = ", ".join(f'"{p.name}"{_whose(t, p.name)}' for p in ahead)
+    return f"; above it, other stacks' policies: {shown}"
 
 
 def _fix(t: Target) -> str:
@@ -63,9 +81,12 @@ def _fix(t: Target) -> str:
     group = f'"{t.bind_group_name}"' if t.bind_group_name else "(bindGroupName)"
     rule = f'"{t.bind_rule_name}"' if t.bind_rule_name else "(bindRuleName)"
     return (
-        f"the stack's bind-account policy {policy} must be priority 1 and include the bind group "
-        f"{group} with every bind account in it, and its rule {rule} must allow LDAP Interface "
-        "binds without MFA: run `pulumi up` (`pulumi refresh` first shows changes made by hand)"
+        f"the stack's bind-account policy {policy} must sit above every policy that includes "
+        f"the bind accounts (priority 1, or below only other stacks' bind-account policies), "
+        f"include the bind group {group} with every bind account in it, and its rule {rule} "
+        "must allow LDAP Interface binds without MFA: run `pulumi up` (`pulumi refresh` first "
+        "shows changes made by hand; with several stacks in the org, `up` does not move the "
+        "policy back: move it to the top in the Admin Console)"
     )
 
 
@@ -78,13 +99,15 @@ def _stack_policy(org: Org, attempt: Attempt, t: Target, d: Decision | None = No
     if policy is None:
         shown = f'"{t.bind_policy_name}"' if t.bind_policy_name else t.bind_policy_id or ""
         return f"; the stack's bind-account policy {shown} does not exist in Okta" if shown else ""
-    first = next((p for p in ordered_policies(org) if p.status == "ACTIVE"), None)
     if policy.status != "ACTIVE":
         return f'; the stack\'s policy "{policy.name}" is {policy.status}'
     if not (
         policy.groups_included & attempt.groups or org.everyone_group_id in policy.groups_included
     ):
         return f'; the account is not in any group the stack\'s policy "{policy.name}" includes'
+    first = next(
+        (p for p in ordered_policies(org) if p.status == "ACTIVE" and not t.owner(p.name)), None
+    )
     if first is not None and first.id != policy.id:
         return (
             f'; the stack\'s policy "{policy.name}" is at priority {policy.priority}, '
@@ -125,11 +148,11 @@ def _judge(org: Org, attempt: Attempt, name: str, t: Target) -> Check:
             "Engine: oktaEngine identity), or " + _fix(t),
         )  # fmt: skip
     good = all(o is not None and o.allowed and not o.mfa_required for o in outcomes)
-    detail = f"{_where(d)}: {_verdict(d)}"
+    detail = f"{_where(d, t)}: {_verdict(d)}"
     if good:
         if d.uncertain:
             detail += f" (whether or not {d.reason} holds, every possible rule allows it)"
-        return Check(NUMBER, name, "pass", detail)
+        return Check(NUMBER, name, "pass", detail + _above(org, d, t))
     if d.uncertain:
         others = ", ".join(
             "no rule (Okta denies)" if o is None else f"{_where(o)}: {_verdict(o)}"
@@ -144,10 +167,10 @@ def _judge(org: Org, attempt: Attempt, name: str, t: Target) -> Check:
             + _fix(t),
         )  # fmt: skip
     if not d.allowed:
-        cause = f"Okta denies LDAP Interface binds of this account ({_where(d)})"
+        cause = f"Okta denies LDAP Interface binds of this account ({_where(d, t)})"
     else:
         cause = (
-            f"its LDAP Interface binds are decided by {_where(d)}, which requires MFA; a static "
+            f"its LDAP Interface binds are decided by {_where(d, t)}, which requires MFA; a static "
             "bind password can never carry a one-time code, so every bind fails (or waits for "
             "an Okta Verify push)"
         )

@@ -2,10 +2,17 @@
 stack's config, reports every problem at once, and gives the components immutable settings."""
 
 from components.config._load import load_settings
+from components.config._peers import (
+    STACK_PLACEHOLDER,
+    StackClaims,
+    claims_of,
+    read_peer_claims,
+    stack_named,
+)
 from components.config._problems import Problem, SettingsError
 from components.config._providers import PROVIDER_SECRET_KEYS
 from components.config._rules import OKTA_DOMAIN_KEY, OKTA_ORG_KEY
-from components.config._runtime import current_stack_config, load_current_settings
+from components.config._runtime import current_stack_config, load_current_settings, project_root
 from components.config._schema import (
     PROJECT_ROOT,
     KeySpec,
@@ -34,6 +41,7 @@ __all__ = [
     "PASSWORD_POLICY_SUFFIX",
     "PROJECT_ROOT",
     "PROVIDER_SECRET_KEYS",
+    "STACK_PLACEHOLDER",
     "BindAccount",
     "BindPolicySettings",
     "Consumer",
@@ -47,9 +55,14 @@ __all__ = [
     "RotationSettings",
     "Settings",
     "SettingsError",
+    "StackClaims",
+    "claims_of",
     "current_stack_config",
     "load_current_settings",
     "load_schema",
     "load_settings",
+    "project_root",
     "project_schema",
+    "read_peer_claims",
+    "stack_named",
 ]

@@ -12,13 +12,21 @@ import difflib
 import json
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import PurePath
 from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
 from components.config._credentials import CredentialValueError, holds_credentials
-from components.config._model import ConfigModel
+from components.config._model import NAME_MAX, ConfigModel
+from components.config._peers import (
+    StackClaims,
+    claims_of,
+    org_stacks,
+    peer_problems,
+    stack_named,
+)
 from components.config._problems import Problem, SettingsError
 from components.config._providers import FREE_NAMESPACES, PROVIDER_KEYS, PROVIDER_SECRET_KEYS
 from components.config._rules import (
@@ -246,15 +254,22 @@ def load_settings(
     secret_keys: frozenset[str] | None = None,
     source: str = "",
     file_problems: Sequence[Problem] = (),
+    stack: str | None = None,
+    peers: Sequence[StackClaims] = (),
 ) -> Settings:
     """Validate a stack config map into Settings; `Pulumi.yaml` supplies every default.
 
     `secret_keys` (when known) are the keys set with `--secret`; `source` names the stack
-    file in the report, and `file_problems` are what only reading that file showed. Raises
+    file in the report, and `file_problems` are what only reading that file showed. `stack`
+    (default: from `source`) fills `{stack}` in the Okta objects' names; `peers` are the other
+    stack files' claims (`_peers.read_peer_claims`): a clash with one is a problem here, and
+    the stacks sharing this Okta org place their sign-on policies together. Raises
     SettingsError listing every problem, secret values masked wherever they appear.
     """
     schema = project_schema()
     config = schema.with_defaults(config)
+    stack = stack or _stack_of(source)
+    me = claims_of(schema, stack, config, source)
     secrets = _secrets(schema, config, secret_keys)
     org, problems = _okta_org(config)
     problems = [*file_problems, *problems, *_key_problems(schema, config, secret_keys)]
@@ -266,6 +281,7 @@ def load_settings(
         accounts, pair_problems = alternating(schema, cfg, accounts)
         account_problems += pair_problems
         problems += account_problems + sign_on(schema, cfg) + required(schema, cfg)
+        problems += peer_problems(schema, me, peers) + _named_problems(schema, me)
     if problems or org is None or cfg is None:
         raise SettingsError(_one_per_key(problems), source=source, secrets=secrets)
     directory = okta_ldap_directory(
@@ -281,15 +297,16 @@ def load_settings(
         directory=directory,
         bind_accounts=accounts,
         bind_policy=BindPolicySettings(
-            group_name=cfg.bind_group_name,
-            policy_name=cfg.bind_policy_name,
+            group_name=stack_named(cfg.bind_group_name, stack),
+            policy_name=stack_named(cfg.bind_policy_name, stack),
             rule_name=cfg.bind_rule_name,
             deny_other_sign_ins=cfg.bind_deny_other_sign_ins,
             engine=cfg.okta_engine,
             identity_provider_condition=cfg.okta_identity_provider_condition,
+            org_stacks=len(org_stacks(me, peers)),
         ),
         mfa=MfaPolicySettings(
-            name=cfg.mfa_policy_name,
+            name=stack_named(cfg.mfa_policy_name, stack),
             group_ids=cfg.mfa_policy_groups,
             rule_name=cfg.mfa_rule_name,
             prompt=cfg.mfa_prompt,
@@ -297,6 +314,7 @@ def load_settings(
             engine=cfg.okta_engine,
             identity_provider_condition=cfg.okta_identity_provider_condition,
             factor_lifetime_minutes=cfg.mfa_factor_lifetime_minutes,
+            org_stacks=len(org_stacks(me, peers)),
         )
         if cfg.mfa_policy_groups
         else None,
@@ -331,6 +349,28 @@ def load_settings(
         ),
         warnings=_warnings(cfg, directory),
     )
+
+
+def _named_problems(schema: ProjectSchema, me: StackClaims) -> list[Problem]:
+    """The Okta names once `{stack}` is filled in: still within Okta's limit."""
+    return [
+        Problem(
+            schema.full(key),
+            f"at most {NAME_MAX} characters once {{stack}} is filled in ({len(name)} with stack "
+            f"{me.stack!r}); shorten the name or set it without {{stack}}",
+            name,
+        )
+        for key, name in me.names.items()
+        if len(name) > NAME_MAX
+    ]
+
+
+def _stack_of(source: str) -> str:
+    """The stack a stack file is for: stacks/Pulumi.<stack>.yaml."""
+    name = PurePath(source).name
+    if name.startswith("Pulumi.") and name.endswith(".yaml"):
+        return name.removeprefix("Pulumi.").removesuffix(".yaml")
+    return "stack"
 
 
 def _warnings(cfg: ConfigModel, directory: LdapDirectory) -> tuple[str, ...]:

@@ -87,10 +87,8 @@ def _password(value: SecretStr) -> SecretStr:
 
 OktaLogin = Annotated[str, AfterValidator(_okta_login)]
 BindPassword = Annotated[SecretStr, AfterValidator(_password)]
-POLICY_NAME_MAX = 100
-PolicyName = Annotated[
-    str, Field(min_length=1, max_length=POLICY_NAME_MAX), AfterValidator(_printable)
-]
+NAME_MAX = 100  # an Okta group's or policy's name, as this project allows it
+PolicyName = Annotated[str, Field(min_length=1, max_length=NAME_MAX), AfterValidator(_printable)]
 RuleName = Annotated[str, Field(min_length=1, max_length=RULE_NAME_MAX), AfterValidator(_printable)]
 
 

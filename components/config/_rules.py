@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 
 from pydantic import SecretStr
 
-from components.config._model import OKTA_LOGIN_MAX, POLICY_NAME_MAX, RULE_NAME_MAX, ConfigModel
+from components.config._model import NAME_MAX, OKTA_LOGIN_MAX, RULE_NAME_MAX, ConfigModel
 from components.config._problems import Problem
 from components.config._schema import ProjectSchema
 from components.config._settings import (
@@ -247,11 +247,11 @@ def sign_on(schema: ProjectSchema, cfg: ConfigModel) -> list[Problem]:
             )
         )
     suffix = max(PASSWORD_POLICY_SUFFIX, ENROLLMENT_POLICY_SUFFIX, key=len)
-    if len(cfg.bind_policy_name) + len(suffix) > POLICY_NAME_MAX:
+    if len(cfg.bind_policy_name) + len(suffix) > NAME_MAX:
         problems.append(
             Problem(
                 schema.full("bindPolicyName"),
-                f"at most {POLICY_NAME_MAX - len(suffix)} characters: the bind group's password "
+                f"at most {NAME_MAX - len(suffix)} characters: the bind group's password "
                 f"and MFA enrollment policies are named after it plus {suffix!r}",
                 cfg.bind_policy_name,
             )

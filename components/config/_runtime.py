@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pulumi
 from pulumi.runtime import config as runtime_config
 
 from components.config._load import load_settings
+from components.config._peers import read_peer_claims
+from components.config._problems import Problem
 from components.config._schema import PROJECT_ROOT, project_schema
 from components.config._settings import Settings
+from components.config.stack_file import StackFileError, read_stack_file
 
 
 def current_stack_config() -> dict[str, str]:
@@ -17,15 +22,40 @@ def current_stack_config() -> dict[str, str]:
     return merged
 
 
+def _file_problems(stack: str) -> tuple[Problem, ...]:
+    """What only the stack file shows (a YAML number or date where text belongs, which the
+    CLI passes on changed), so the program refuses the same files as the offline tools."""
+    root = project_root()
+    path = project_schema().stack_file(stack, root)
+    try:
+        if not path.is_file():
+            return ()  # config from `--config` or an ESC environment only
+        return read_stack_file(stack, root).problems
+    except (StackFileError, OSError) as exc:
+        return (Problem(path.name, str(exc)),)
+
+
 def load_current_settings() -> Settings:
     """Validated settings of the running stack (raises SettingsError, secrets masked)."""
     config = current_stack_config()
     secret_keys = {k for k in config if runtime_config.is_config_secret(k)}
     secret_keys.update(runtime_config.get_config_secret_keys_env())
-    stack_file = project_schema().stack_file(pulumi.get_stack())
+    stack = pulumi.get_stack()
+    stack_file = project_schema().stack_file(stack)
     return load_settings(
         config,
-        # None when the engine passed no secret keys: the CLI then checked encryption itself.
-        secret_keys=frozenset(secret_keys) or None,
+        # The engine always names the secret keys it passes (immutaApiKey at least): the
+        # optional credentials are refused in plain here, as the CLI no longer checks them.
+        secret_keys=frozenset(secret_keys),
         source=str(stack_file.relative_to(PROJECT_ROOT)),
+        file_problems=_file_problems(stack),
+        stack=stack,
+        peers=read_peer_claims(stack, project_root()),
     )
+
+
+def project_root() -> Path:
+    """Where the program runs: the CLI starts it in the project's folder (the one holding
+    Pulumi.yaml), whose stack files are the stacks it shares orgs and servers with."""
+    here = Path.cwd()
+    return here if (here / "Pulumi.yaml").is_file() else PROJECT_ROOT

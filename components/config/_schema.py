@@ -6,21 +6,36 @@ runs; this module lets the program, the offline plan and `verify` apply them ide
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
+from components.config import _go_values, _yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's safe loader when built
+
+# Credentials that are optional: stored only with `pulumi config set --secret`, and refused by
+# the program when plain. They cannot be declared `secret: true` in Pulumi.yaml: the CLI gives
+# a key the stack does not set its `default` as a *plaintext* value and then refuses every
+# `secret: true` key that is not encrypted (pkg/workspace/config.go, mergeConfig then
+# validateStackConfigValues, CLI 3.202+), and a `secret: true` key without a default is
+# required ("Stack 'S' is missing configuration value 'K'"). So Pulumi.yaml declares them with
+# their default and without `secret`, and this is the one place that marks them secret.
+OPTIONAL_SECRET_KEYS = frozenset(
+    {
+        "immutaBindPassword",
+        "queryEngineBindPassword",
+        "sharedBindPassword",
+        "helmRepositoryPassword",
+        "helmSecretValues",
+    }
+)
 
 
 def read_yaml(path: Path) -> Any:
-    """A YAML file with a safe loader (no Python objects)."""
-    return yaml.load(path.read_text(), Loader=_SafeLoader)  # noqa: S506 (a safe loader)
+    """A YAML file read as the Pulumi CLI reads it (yaml.v3 scalars, no Python objects)."""
+    return _yaml.load(path.read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
@@ -30,9 +45,10 @@ class KeySpec:
     name: str
     type: str  # string | integer | boolean | array | object
     description: str
-    secret: bool
+    secret: bool  # declared `secret: true`, or one of OPTIONAL_SECRET_KEYS
     default: Any = None
     has_default: bool = False
+    declared_secret: bool = False  # what Pulumi.yaml itself says (what the CLI enforces)
 
     @property
     def default_text(self) -> str:
@@ -68,27 +84,28 @@ class ProjectSchema:
 
 def config_text(value: Any) -> str:
     """A config value as text, the way the engine hands it to the program."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | dict):
-        return json.dumps(value, separators=(",", ":"))
-    return str(value)
+    return _go_values.config_text(value)
 
 
 def load_schema(root: Path = PROJECT_ROOT) -> ProjectSchema:
     project = read_yaml(root / "Pulumi.yaml")
     if not isinstance(project, dict) or not project.get("name"):
         raise ValueError(f"{root / 'Pulumi.yaml'} has no project name")
+    declared = project.get("config") or {}
+    unknown = sorted(OPTIONAL_SECRET_KEYS - set(declared))
+    if unknown:
+        raise ValueError(f"{root / 'Pulumi.yaml'} does not declare the secret keys {unknown}")
     keys = {
         str(name): KeySpec(
             name=str(name),
             type=str(spec.get("type", "string")),
             description=str(spec.get("description", "")),
-            secret=bool(spec.get("secret", False)),
+            secret=spec.get("secret") is True or name in OPTIONAL_SECRET_KEYS,
             default=spec.get("default"),
-            has_default="default" in spec,
+            has_default=spec.get("default") is not None,
+            declared_secret=spec.get("secret") is True,
         )
-        for name, spec in (project.get("config") or {}).items()
+        for name, spec in declared.items()
     }
     return ProjectSchema(
         name=str(project["name"]),

@@ -97,6 +97,8 @@ class BindPolicySettings:
         """The bind group's own MFA_ENROLL (authenticator enrollment) policy."""
         return f"{self.policy_name}{ENROLLMENT_POLICY_SUFFIX}"
 
+    org_stacks: int = 1  # this project's stacks in the Okta org (components/okta/sign_on.py)
+
 
 @dataclass(frozen=True)
 class MfaPolicySettings:
@@ -110,6 +112,7 @@ class MfaPolicySettings:
     engine: OktaEngine
     identity_provider_condition: bool = True
     factor_lifetime_minutes: int = DEFAULT_FACTOR_LIFETIME_MINUTES  # mfaPrompt SESSION only
+    org_stacks: int = 1  # this project's stacks in the Okta org (components/okta/sign_on.py)
 
     @property
     def everyone(self) -> bool:

@@ -1,9 +1,9 @@
-"""YAML as the Pulumi CLI reads stack files (YAML 1.2 core schema), refusing what is unsafe.
+"""YAML as the Pulumi CLI reads stack files (gopkg.in/yaml.v3), refusing what is unsafe.
 
-PyYAML speaks YAML 1.1, where `no`, `off` and `yes` are booleans, `2001-01-01` is a date, `1:0`
-is 60 and `0755` is octal; the CLI (Go yaml.v3) reads YAML 1.2, where they are text or decimal.
-This loader resolves scalars by the YAML 1.2 core schema,
-refuses a key given twice, and refuses a document whose aliases expand beyond a sane size or
+PyYAML speaks YAML 1.1, where `no`, `off` and `yes` are booleans and `1:0` is 60; the CLI reads
+with Go's yaml.v3, whose own resolver (resolve.go) `_go_values.resolve_plain` reproduces: every
+plain scalar is resolved by it, quoted and block scalars stay text. This loader also refuses a
+key given twice (as yaml.v3 does) and a document whose aliases expand beyond a sane size or
 depth before anything is built from it (a 730-byte "billion laughs" otherwise runs for minutes).
 """
 
@@ -15,11 +15,14 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from components.config._go_values import resolve_plain
+
 MAX_BYTES = 256 * 1024  # a stack file is a page of config
 MAX_NODES = 20_000  # after alias expansion
 MAX_DEPTH = 32
 
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PLAIN = "tag:okta-ldap-immuta,2026:yaml.v3-plain"
 
 
 class YamlError(ValueError):
@@ -30,36 +33,12 @@ class _Loader(_Base):  # type: ignore[misc, valid-type]
     pass
 
 
-# The YAML 1.2 core schema (what yaml.v3 resolves): booleans are only true/false, no dates, no
-# base-60 or underscored numbers, no octal from a leading 0. Anything else stays text.
-_CORE = [
-    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)\Z", list("tTfF")),
-    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)\Z", ["~", "n", "N", ""]),
-    (
-        "tag:yaml.org,2002:int",
-        r"^(?:[-+]?[0-9]+|0x[0-9a-fA-F]+)\Z",
-        list("-+0123456789"),
-    ),
-    (
-        "tag:yaml.org,2002:float",
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))\Z",
-        list("-+.0123456789"),
-    ),
-    ("tag:yaml.org,2002:merge", r"^<<\Z", ["<"]),
-]
+# Merge keys (`<<`) keep PyYAML's handling, as yaml.v3 merges too; every other plain scalar
+# goes to yaml.v3's resolver.
 _Loader.yaml_implicit_resolvers = {}
-for _tag, _pattern, _first in _CORE:
-    _Loader.add_implicit_resolver(_tag, re.compile(_pattern), _first)
-
-
-def _core_int(loader: Any, node: ScalarNode) -> int:
-    """Decimal even with leading zeros (YAML 1.2), or hexadecimal."""
-    text = str(loader.construct_scalar(node))
-    return int(text, 16) if text.startswith("0x") else int(text, 10)
-
-
-_Loader.add_constructor("tag:yaml.org,2002:int", _core_int)
+_Loader.add_implicit_resolver("tag:yaml.org,2002:merge", re.compile(r"^<<\Z"), ["<"])
+_Loader.add_implicit_resolver(_PLAIN, re.compile(r"", re.S), None)
+_Loader.add_constructor(_PLAIN, lambda loader, node: resolve_plain(str(node.value)))
 
 
 def _measure(node: Node) -> None:
@@ -131,3 +110,24 @@ def load(text: str) -> Any:
         raise YamlError(f"not valid YAML: {type(exc).__name__}") from None
     finally:
         loader.dispose()
+
+
+def config_scalars(text: str) -> dict[str, str]:
+    """The scalars under the document's `config:` as typed (raw text, before resolution)."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.YAMLError:
+        return {}
+    finally:
+        loader.dispose()
+    if not isinstance(node, MappingNode):
+        return {}
+    config = next((v for k, v in node.value if getattr(k, "value", None) == "config"), None)
+    if not isinstance(config, MappingNode):
+        return {}
+    return {
+        str(k.value): str(v.value)
+        for k, v in config.value
+        if isinstance(k, ScalarNode) and isinstance(v, ScalarNode)
+    }

@@ -1,8 +1,10 @@
 """Read `stacks/Pulumi.<stack>.yaml` the way the Pulumi CLI hands it to the program.
 
-Plain values become text (arrays and objects as JSON); `secure:` values stay encrypted, so
-only their keys are known here. What only the file shows (a YAML boolean where text belongs,
-keys outside `config:`) comes back as problems for the one report load_settings makes.
+Plain values become exactly the text the CLI passes (see `_go_values`: yaml.v3's scalars, Go's
+JSON for arrays and objects, a date as Go prints a time); `secure:` values stay encrypted, so
+only their keys are known here. What only the file shows (a YAML number, boolean or date where
+text belongs, keys outside `config:`) comes back as problems for the one report load_settings
+makes; the program reads the same file under the real CLI, so every tool refuses the same files.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from components.config._go_values import GoTime, GoValueError
 from components.config._problems import Problem
 from components.config._providers import PROVIDER_STRING_KEYS
 from components.config._schema import PROJECT_ROOT, config_text, load_schema
-from components.config._yaml import YamlError, load
+from components.config._yaml import YamlError, config_scalars, load
 
 
 class StackFileError(ValueError):
@@ -47,6 +50,8 @@ def _has_secure(value: Any) -> bool:
 
 
 def _yaml_type(value: Any) -> str:
+    if isinstance(value, GoTime):
+        return "a date"
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int | float):
@@ -54,6 +59,10 @@ def _yaml_type(value: Any) -> str:
     if value is None:
         return "empty"
     return "a list" if isinstance(value, list) else "a mapping"
+
+
+def _shown(text: str, spec: Any) -> str:
+    return "[secret]" if spec is not None and spec.secret else f'"{text}"'
 
 
 def read_stack_file(stack: str, root: Path = PROJECT_ROOT) -> StackFile:
@@ -64,7 +73,8 @@ def read_stack_file(stack: str, root: Path = PROJECT_ROOT) -> StackFile:
     if not path.exists():
         raise StackFileError(f"no stack file {shown} (stacks: {list_stacks(root)})")
     try:
-        document: Any = load(path.read_text(encoding="utf-8")) or {}
+        document_text = path.read_text(encoding="utf-8")
+        document: Any = load(document_text) or {}
     except (YamlError, UnicodeDecodeError) as exc:
         raise StackFileError(f"{shown}: {exc}") from None
     if not isinstance(document, dict):
@@ -77,16 +87,19 @@ def read_stack_file(stack: str, root: Path = PROJECT_ROOT) -> StackFile:
             str(key),
             "outside `config:`; stack keys go under `config:` (indent them below a `config:` line)"
             if ":" in str(key)
-            else "not a stack file setting; the CLI reads `config:` (and `secretsprovider`, "
-            "`encryptionsalt`, `encryptedkey`)",
+            else "not a stack file setting; the CLI reads `config:` (and `environment`, "
+            "`secretsprovider`, `encryptionsalt`, `encryptedkey`)",
         )
         for key in document
-        if key not in ("config", "secretsprovider", "encryptionsalt", "encryptedkey")
+        if key not in ("config", "environment", "secretsprovider", "encryptionsalt", "encryptedkey")
     ]
     values: dict[str, str] = {}
     secure: list[str] = []
+    typed = config_scalars(document_text)
     for key, value in raw.items():
-        full = str(key) if ":" in str(key) else schema.full(str(key))
+        if not isinstance(key, str):  # SimplifyMarshalledProject: "expected only string keys"
+            raise StackFileError(f"{shown}: a key under `config:` is not text; quote it")
+        full = key if ":" in key else schema.full(key)
         if _has_secure(value):  # `secure:` here or deeper (`config set --secret --path`)
             secure.append(full)  # the CLI hands the whole value over as a secret
             continue
@@ -95,17 +108,21 @@ def read_stack_file(stack: str, root: Path = PROJECT_ROOT) -> StackFile:
         textual = full in PROVIDER_STRING_KEYS or (spec is not None and spec.type == "string")
         if value is None:  # `key:` with nothing after it: the CLI passes an empty string
             value = ""
+        try:
+            values[full] = config_text(value)
+        except GoValueError as exc:  # the CLI cannot read such a file either
+            raise StackFileError(f"{shown}: {full}: {exc}") from None
         if textual and not isinstance(value, str):
             problems.append(
                 Problem(
                     full,
-                    f"must be text, but YAML read {_yaml_type(value)}: quote it "
-                    f'(e.g. {name}: "{config_text(value)}")',
-                    None if spec is not None and spec.secret else config_text(value),
+                    f"must be text, but YAML read {_yaml_type(value)}, which the CLI passes as "
+                    f"{_shown(values[full], spec)}: quote it "
+                    f'(e.g. {name}: "{typed.get(key, config_text(value))}")',
+                    None if spec is not None and spec.secret else values[full],
                     bool(spec and spec.secret),
                 )
             )
-        values[full] = config_text(value)
     return StackFile(
         project=schema.name,
         stack=stack,

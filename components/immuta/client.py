@@ -10,6 +10,12 @@ Documented by Immuta:
   configuration without saving it.
 - Errors: 400 {"message"}, 422 {"validation": [...]}, 429 with Retry-After.
 
+Described (Immuta's Swagger description, checked by rehearsal/immuta_contract.py): the bodies
+above, and that `POST /iam/{id}/sync` requires `dryRun` (Model287) while `POST /bim/syncUsers`
+takes `{"iamid"}` (Model176, "Syncs Users for external IAM"). Inferred: that `dryRun: false`
+runs the IAM's real LDAP sync. The sync after a save sends that; when Immuta refuses it, it
+tries `/bim/syncUsers` once; the answers' bodies are not described and are not read.
+
 Inferred (not documented; correct it here): App Settings is one document. `GET /configuration`
 returns it, `PUT /configuration` replaces it; IAMs sit in its `plugins` map, each entry with its
 own `id`. A write is read-modify-write of the whole document that touches only our entry. When
@@ -37,13 +43,30 @@ import tenacity
 
 from components.http_failures import is_tls_failure
 from components.immuta.connection import ImmutaConnection
+from components.immuta.errors import (
+    ImmutaAuthError,
+    ImmutaConflict,
+    ImmutaError,
+    ImmutaRejected,
+    ImmutaUnavailable,
+    failure,
+)
 from components.immuta.iam_document import find_iam
 from components.secret_text import scrub
 
+__all__ = [  # the errors live in components.immuta.errors; callers import them from here
+    "ImmutaAuthError",
+    "ImmutaClient",
+    "ImmutaConflict",
+    "ImmutaError",
+    "ImmutaRejected",
+    "ImmutaUnavailable",
+]
 log = logging.getLogger(__name__)
 
 AUTH_PATH = "/bim/apikey/authenticate"
 IAM_LIST_PATH = "/bim/iam"
+SYNC_USERS_PATH = "/bim/syncUsers"
 CONFIG_PATH = "/configuration"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 CONFLICT_ATTEMPTS = 3
@@ -55,26 +78,6 @@ BACKOFF_INITIAL, BACKOFF_MAX = 0.5, 8.0
 
 def sync_path(iam_id: str) -> str:
     return f"/iam/{quote(iam_id, safe='')}/sync"
-
-
-class ImmutaError(Exception):
-    """A failed Immuta call: says what failed and what to do; never holds a secret."""
-
-
-class ImmutaAuthError(ImmutaError):
-    """The API key or a fresh token was refused."""
-
-
-class ImmutaUnavailable(ImmutaError):
-    """Immuta could not be reached, or kept answering 429/5xx, within the retry budget."""
-
-
-class ImmutaRejected(ImmutaError):
-    """Immuta refused the request (400/422), e.g. a failed dry-run of the IAM."""
-
-
-class ImmutaConflict(ImmutaError):
-    """The IAM exists already (and may not be adopted), or other writers kept winning."""
 
 
 class _RetryableResponse(Exception):
@@ -239,25 +242,13 @@ class ImmutaClient:
                 return response.json()
             except ValueError:
                 raise ImmutaError(f"{what}: Immuta answered something that is not JSON") from None
-        detail = ""
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        # Only plain strings are shown: a repr would escape a secret's backslashes and slip
-        # past the scrubbing below.
-        if isinstance(body, dict):
-            if isinstance(body.get("message"), str):
-                detail = body["message"]
-            elif isinstance(body.get("validation"), list):
-                codes = [v.get("code") if isinstance(v, dict) else v for v in body["validation"]]
-                detail = "; ".join(c if isinstance(c, str) else "(no code)" for c in codes)
-        detail = self.scrub(detail, secrets)[:300]
-        if response.status_code in (400, 422):
-            raise ImmutaRejected(
-                f"{what}: Immuta rejected it (HTTP {response.status_code}): {detail}"
-            )
-        raise ImmutaError(f"{what}: Immuta answered HTTP {response.status_code} {detail}".rstrip())
+        raise self._failure(response, what, secrets)
+
+    def _failure(
+        self, response: httpx.Response, what: str, secrets: Iterable[str] = ()
+    ) -> ImmutaError:
+        """The error a non-2xx answer stands for, with Immuta's own message (scrubbed)."""
+        return failure(response, what, lambda text: self.scrub(text, secrets))
 
     # --- operations --------------------------------------------------------------------
 
@@ -309,30 +300,40 @@ class ImmutaClient:
     ) -> None:
         """Create or replace our IAM entry, leaving every other key and IAM as it was.
 
-        `create_only` refuses an existing IAM with that id; `before_write` runs once, after
-        the read and before the first write (the optional dry-run test).
+        `create_only` refuses any existing IAM with that id, even an identical one, unless it
+        is this call's own write (a PUT whose answer was lost: the re-read finds the entry we
+        sent, after we sent it). `before_write` runs once, after the read and before the first
+        write (the optional dry-run test).
         """
         iam_id = str(entry["id"])
         secrets = [str((entry.get("credentials") or {}).get("bind_pw", ""))]
         pending = [before_write] if before_write else []
+        sent: list[bool] = []  # a PUT carrying our entry has left this process
 
         def put(document: dict[str, Any]) -> bool:
             key, existing = find_iam(document, iam_id)
-            if existing == entry:
-                # Nothing to write: also a create whose PUT landed while its answer was lost.
-                return False
-            if existing is not None and create_only:
+            if existing is not None and create_only and not (sent and existing == entry):
                 raise ImmutaConflict(
-                    f"Immuta already has an IAM with id {iam_id!r}. To manage it from this "
-                    "stack set okta-ldap-immuta:immutaIamAdopt to true (Python dynamic "
-                    "resources cannot be `pulumi import`ed); otherwise choose another immutaIamId"
+                    f"Immuta already has an IAM with id {iam_id!r}"
+                    + (
+                        " identical to this stack's (another stack's, or saved by an earlier "
+                        "`pulumi up` of this one that failed before it was recorded)"
+                        if existing == entry
+                        else ""
+                    )
+                    + ". To manage it from this stack set okta-ldap-immuta:immutaIamAdopt to "
+                    "true (Python dynamic resources cannot be `pulumi import`ed); otherwise "
+                    "choose another immutaIamId" + ("" if sent else ". Nothing was written")
                 )
+            if existing == entry:
+                return False  # nothing to write (for a create: our own PUT landed)
             while pending:
                 pending.pop()()
             plugins = document.get("plugins")
             if not isinstance(plugins, dict):
                 plugins = document["plugins"] = {}
             plugins[key or iam_id] = entry
+            sent.append(True)
             return True
 
         self._modify(put, f"save IAM {iam_id!r}", secrets)
@@ -353,10 +354,20 @@ class ImmutaClient:
         return bool(removed)
 
     def start_sync(self, iam_id: str) -> None:
-        """Start one LDAP sync of the saved IAM (documented `POST /iam/{id}/sync`): it creates
-        the Query Engine accounts of new directory users without waiting for the cron."""
-        response = self._call("POST", sync_path(iam_id), json={"userId": "*"})
-        self._json(response, f"start a sync of IAM {iam_id!r}")
+        """Start one LDAP sync of the saved IAM, so new directory users get their Query Engine
+        accounts without waiting for the cron: `POST /iam/{id}/sync` `{"dryRun": false}`, and
+        when Immuta refuses that, `POST /bim/syncUsers` `{"iamid"}`. ImmutaError says why
+        neither started."""
+        first = self._call("POST", sync_path(iam_id), json={"userId": "*", "dryRun": False})
+        if 200 <= first.status_code < 300:
+            return  # the answer's body is not described: only the status is read
+        refused = self._failure(first, f"start a sync of IAM {iam_id!r}")
+        if first.status_code not in (400, 404, 405, 422):
+            raise refused
+        second = self._call("POST", SYNC_USERS_PATH, json={"iamid": iam_id})
+        if not 200 <= second.status_code < 300:
+            then = self._failure(second, f"then {SYNC_USERS_PATH}")
+            raise ImmutaError(f"{refused}; {then}")
 
     def test_iam(self, entry: dict[str, Any]) -> None:
         """Immuta's dry-run sync of `entry` (nothing saved); ImmutaRejected when it fails."""
@@ -367,13 +378,15 @@ class ImmutaClient:
             sync_path(iam_id),
             json={"userId": "*", "dryRun": True, "iamConfig": entry},
         )
-        try:
-            self._json(response, f"test IAM {iam_id!r} (dry-run sync)", [secret])
-        except ImmutaRejected as exc:
+        if 200 <= response.status_code < 300:
+            return  # the answer's body is not described: only the status is read
+        failure = self._failure(response, f"test IAM {iam_id!r} (dry-run sync)", [secret])
+        if isinstance(failure, ImmutaRejected):
             raise ImmutaRejected(
-                f"{exc}. Nothing was saved: check the LDAP host and port, the bind DN and "
+                f"{failure}. Nothing was saved: check the LDAP host and port, the bind DN and "
                 "password, and that Okta's LDAP Interface is on"
-            ) from None
+            )
+        raise failure
 
 
 def _bearer(token: str) -> dict[str, str]:

@@ -8,7 +8,13 @@ from typing import Any
 import pulumi
 
 from components.config import ImmutaSettings
-from components.immuta.iam_document import OKTA_PAGE_SIZE, SUPPORTED_ACTIONS
+from components.immuta.iam_document import (
+    OKTA_GROUP_FILTER,
+    OKTA_GROUP_MEMBERSHIP_ATTRIBUTES,
+    OKTA_GROUP_NAME_ATTRIBUTE,
+    OKTA_PAGE_SIZE,
+    SUPPORTED_ACTIONS,
+)
 from components.immuta.provider import ImmutaIamProvider
 from components.okta.bind_accounts import BindCredentials
 from components.okta.ldap_interface import LdapDirectory
@@ -19,6 +25,7 @@ class LdapIamResource(pulumi.dynamic.Resource):
 
     iamId: pulumi.Output[str]
     queryEngineRole: pulumi.Output[str]
+    syncProblem: pulumi.Output[str | None]
 
     def __init__(
         self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None
@@ -27,7 +34,13 @@ class LdapIamResource(pulumi.dynamic.Resource):
         super().__init__(
             ImmutaIamProvider(),
             name,
-            {**props, "bindPasswordDigest": None, "queryEngineRole": None, "syncStarted": None},
+            {
+                **props,
+                "bindPasswordDigest": None,
+                "queryEngineRole": None,
+                "syncStarted": None,
+                "syncProblem": None,
+            },
             pulumi.ResourceOptions.merge(opts, secret_outs),
         )
 
@@ -55,7 +68,10 @@ def iam_inputs(args: ImmutaLdapIamArgs) -> dict[str, Any]:
         "userSearchBase": d.users_base_dn,
         "userIdAttribute": "uid",
         "groupSearchBase": d.groups_base_dn,
-        "groupSearchFilter": "(objectClass=groupofUniqueNames)",
+        "groupSearchFilter": OKTA_GROUP_FILTER,
+        "groupNameAttribute": OKTA_GROUP_NAME_ATTRIBUTE,
+        "groupMembershipAttributes": list(OKTA_GROUP_MEMBERSHIP_ATTRIBUTES),
+        "normalizeUserId": True,  # lower-case user ids: see components/immuta/iam_document.py
         "bindDn": args.bind.bind_dn,
         "bindPassword": args.bind.password,
         "profile": dict(s.profile),
@@ -71,6 +87,7 @@ class ImmutaLdapIam(pulumi.ComponentResource):
     """Immuta's LDAP IAM for Okta's LDAP Interface, bound with Immuta's own bind account."""
 
     iam_id: pulumi.Output[str]
+    sync_problem: pulumi.Output[str | None]  # why the last sync did not start, None when it did
 
     def __init__(
         self, name: str, args: ImmutaLdapIamArgs, opts: pulumi.ResourceOptions | None = None
@@ -80,4 +97,11 @@ class ImmutaLdapIam(pulumi.ComponentResource):
             "immuta-ldap-iam", iam_inputs(args), pulumi.ResourceOptions(parent=self)
         )
         self.iam_id = iam.iamId
-        self.register_outputs({"iamId": self.iam_id, "queryEngineRole": iam.queryEngineRole})
+        self.sync_problem = iam.syncProblem
+        self.register_outputs(
+            {
+                "iamId": self.iam_id,
+                "queryEngineRole": iam.queryEngineRole,
+                "syncProblem": self.sync_problem,
+            }
+        )

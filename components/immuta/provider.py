@@ -73,6 +73,13 @@ def _check_failures(news: Mapping[str, Any]) -> list[CheckFailure]:
             failures.append(CheckFailure(key, "required, a non-empty string"))
     if news.get("useSsl") is not True or news.get("rejectUnauthorized") is not True:
         failures.append(CheckFailure("useSsl", "the IAM must use LDAPS with certificate checking"))
+    members = news.get("groupMembershipAttributes") or []
+    if known("groupMembershipAttributes") and any(
+        not isinstance(a, str) or a != a.lower() for a in members
+    ):
+        failures.append(
+            CheckFailure("groupMembershipAttributes", "attribute names in lower case (Immuta's)")
+        )
     if known("supportedActions") and "linkPostgresAccount" not in (
         news.get("supportedActions") or []
     ):
@@ -122,29 +129,37 @@ class ImmutaIamProvider(ResourceProvider):
         )
 
     def _save(
-        self, props: dict[str, Any], *, create_only: bool, salt: str | None, sync: bool
+        self,
+        props: dict[str, Any],
+        *,
+        create_only: bool,
+        salt: str | None,
+        sync: bool,
+        olds: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Save the IAM; with `sync`, start one LDAP sync after it (best effort: a sync that
-        does not start leaves the saved IAM to the next cron run, and says so in outputs)."""
+        """Save the IAM; with `sync`, start one LDAP sync after it. A sync that does not start
+        leaves the saved IAM to the next cron run and says why in `syncProblem` (an output
+        `make verify` reports with the fix); without `sync` the last sync's outputs stay."""
         from components.immuta.client import ImmutaError
 
         entry = iam_entry(props)
-        started = False
+        started, problem = (olds or {}).get("syncStarted"), (olds or {}).get("syncProblem")
         with self._client() as client:
             test = (lambda: client.test_iam(entry)) if props.get("testBeforeSave") else None
             client.upsert_iam(entry, create_only=create_only, before_write=test)
             if sync:
                 try:
                     client.start_sync(str(entry["id"]))
-                    started = True
-                except ImmutaError:
-                    started = False
+                    started, problem = True, None
+                except ImmutaError as exc:  # scrubbed: it never holds a secret
+                    started, problem = False, str(exc)
         digest = password_digest(str(props["bindPassword"]), salt or secrets.token_hex(16))
         return {
             **outputs_of(entry, digest),
             "adopt": props.get("adopt"),
             "testBeforeSave": props.get("testBeforeSave"),
-            "syncStarted": started,
+            "syncStarted": bool(started),
+            "syncProblem": problem,
         }
 
     def create(self, props: dict[str, Any]) -> CreateResult:
@@ -159,7 +174,8 @@ class ImmutaIamProvider(ResourceProvider):
         reconnect = any(olds.get(k) != news.get(k) for k in CONNECTION_FIELDS) or not (
             same_password(str(news.get("bindPassword")), digest)
         )
-        return UpdateResult(outs=self._save(news, create_only=False, salt=salt, sync=reconnect))
+        outs = self._save(news, create_only=False, salt=salt, sync=reconnect, olds=olds)
+        return UpdateResult(outs=outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Refresh: the live entry field by field; a vanished IAM is reported gone."""
@@ -180,6 +196,7 @@ class ImmutaIamProvider(ResourceProvider):
             "adopt": props.get("adopt"),
             "testBeforeSave": props.get("testBeforeSave"),
             "syncStarted": props.get("syncStarted"),
+            "syncProblem": props.get("syncProblem"),
         }
         return ReadResult(id_, outs)
 

@@ -23,8 +23,8 @@ import pulumi
 import pulumi_okta as okta
 
 from components.config import BindPolicySettings
+from components.okta.sign_on import bind_placement
 
-ENROLLMENT_POLICY_PRIORITY = 1
 POLICY_DESCRIPTION = (
     "Managed by Pulumi (okta-ldap-immuta). Only the LDAP bind service accounts: they can never "
     "enroll a factor, so none is required."
@@ -52,19 +52,22 @@ class BindEnrollmentPolicy(pulumi.ComponentResource):
     ) -> None:
         super().__init__("okta-ldap-immuta:okta:BindEnrollmentPolicy", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        # First of its kind like the bind-account sign-on policy, and placed the same way: with
+        # several stacks in one org the priority is set at creation, then left to Okta.
+        placement = bind_placement(args.settings.org_stacks)
         identity = args.settings.engine == "identity"
         policy = okta.policy.Mfa(
             f"{name}-policy",
             name=args.settings.enrollment_policy_name,
             description=POLICY_DESCRIPTION,
             groups_included=[args.group_id],
-            priority=ENROLLMENT_POLICY_PRIORITY,
+            priority=placement.priority,
             status="ACTIVE",
             is_oie=identity,
             okta_password={"enroll": REQUIRED} if identity else None,
             okta_email={"enroll": NOT_ALLOWED} if identity else None,
             okta_otp=None if identity else {"enroll": NOT_ALLOWED},
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=placement.ignore_changes),
         )
         okta.policy.RuleMfa(
             f"{name}-rule",

@@ -27,9 +27,8 @@ import pulumi
 import pulumi_okta as okta
 
 from components.config import BindPolicySettings
+from components.okta.sign_on import bind_placement
 
-# First among PASSWORD policies (the default policy stays last whatever this says).
-PASSWORD_POLICY_PRIORITY = 1
 POLICY_DESCRIPTION = (
     "Managed by Pulumi (okta-ldap-immuta). Only the LDAP bind service accounts: their passwords "
     "never expire and never lock out; only the stack sets them."
@@ -67,12 +66,15 @@ class BindPasswordPolicy(pulumi.ComponentResource):
     ) -> None:
         super().__init__("okta-ldap-immuta:okta:BindPasswordPolicy", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        # First of its kind like the bind-account sign-on policy, and placed the same way: with
+        # several stacks in one org the priority is set at creation, then left to Okta.
+        placement = bind_placement(args.settings.org_stacks)
         policy = okta.policy.Password(
             f"{name}-policy",
             name=args.settings.password_policy_name,
             description=POLICY_DESCRIPTION,
             groups_included=[args.group_id],
-            priority=PASSWORD_POLICY_PRIORITY,
+            priority=placement.priority,
             status="ACTIVE",
             auth_provider="OKTA",
             password_max_age_days=0,
@@ -85,7 +87,7 @@ class BindPasswordPolicy(pulumi.ComponentResource):
             sms_recovery="INACTIVE",
             call_recovery="INACTIVE",
             question_recovery="INACTIVE",
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=placement.ignore_changes),
         )
         okta.policy.RulePassword(
             f"{name}-rule",

@@ -1,4 +1,4 @@
-"""The bind accounts' own Okta group and the priority-1 sign-on policy that decides for them.
+"""The bind accounts' own Okta group and the sign-on policy at the top that decides for them.
 
 The policy includes only the bind group, so it decides every sign-in of the bind accounts and
 nobody else's: their LDAP Interface binds are allowed with the password alone (a static bind
@@ -14,7 +14,7 @@ import pulumi
 import pulumi_okta as okta
 
 from components.config import BindPolicySettings
-from components.okta.sign_on import BIND_POLICY_PRIORITY, identity_provider, primary_factor
+from components.okta.sign_on import bind_placement, identity_provider, primary_factor
 
 GROUP_DESCRIPTION = (
     "Managed by Pulumi (okta-ldap-immuta): exactly the LDAP bind service accounts. Membership "
@@ -57,14 +57,17 @@ class BindAccountPolicy(pulumi.ComponentResource):
             track_all_users=True,  # anyone added by hand is removed on the next up
             opts=child,
         )
+        # At the top of the org; with other stacks of this project in the org, set only when
+        # created (components/okta/sign_on.py: no stack moves another's policy back).
+        placement = bind_placement(cfg.org_stacks)
         policy = okta.policy.Signon(
             f"{name}-policy",
             name=cfg.policy_name,
             description=POLICY_DESCRIPTION,
             groups_included=[group.id],
-            priority=BIND_POLICY_PRIORITY,
+            priority=placement.priority,
             status="ACTIVE",
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=placement.ignore_changes),
         )
         bind_rule = okta.policy.RuleSignon(
             f"{name}-ldap-bind",

@@ -1,5 +1,6 @@
-"""The optional Okta sign-on policy that requires MFA for the groups a stack names, at
-priority 2 (right after the bind-account policy), with exactly the LDAP bind accounts exempt."""
+"""The optional Okta sign-on policy that requires MFA for the groups a stack names, below every
+bind-account policy of the org's stacks (priority 2 when the stack is alone in its org, else
+last: components/okta/sign_on.py), with exactly the LDAP bind accounts exempt."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pulumi
 import pulumi_okta as okta
 
 from components.config import MfaPolicySettings
-from components.okta.sign_on import MFA_POLICY_PRIORITY, identity_provider, primary_factor
+from components.okta.sign_on import below_bind_placement, identity_provider, primary_factor
 
 POLICY_DESCRIPTION = (
     "Managed by Pulumi (okta-ldap-immuta). Requires MFA; the LDAP bind service accounts are "
@@ -43,14 +44,15 @@ class MfaSignOnPolicy(pulumi.ComponentResource):
             if cfg.everyone
             else list(cfg.group_ids)
         )
+        placement = below_bind_placement(cfg.org_stacks)
         policy = okta.policy.Signon(
             "mfa-policy",
             name=cfg.name,
             description=POLICY_DESCRIPTION,
             groups_included=groups,
-            priority=MFA_POLICY_PRIORITY,
+            priority=placement.priority,
             status="ACTIVE",
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=placement.ignore_changes),
         )
         exempt = list(args.exempt_user_ids)
         factor = primary_factor(cfg.engine)

@@ -35,6 +35,9 @@ Pure standard library. Every behaviour below rests on Okta's own text:
   the order: when it and another rule of the same policy both hold, which one decides is
   unknowable. Alone, it decides wherever it sits.
 [STATUS] Rules and policies have `status` ACTIVE or INACTIVE; only ACTIVE ones are evaluated.
+[SHIFT] [LAST] [CLAMP] [NAMES] How Okta shifts priorities when a policy is created, updated or
+  deleted, what a missing or too large priority does, and whether names may repeat: cited in
+  components/okta/signon_priority.py, which applies them to an Org.
 
 Okta facts on what an OKTA_SIGN_ON rule accepts, Classic vs Identity Engine: see AUTHTYPE_FINDINGS.
 """
@@ -75,6 +78,7 @@ DEFAULT_RULE_AUTHTYPE: AuthType = "ANY"  # inferred [AUTORULE]
 DEFAULT_RULE_MFA = False  # inferred [AUTORULE]
 PASSWORD_ONLY = "PASSWORD_IDP"  # [PRIMARY]
 ANY_FACTOR = "PASSWORD_IDP_ANY_FACTOR"
+LAST = 0  # a policy registered without a priority: Okta puts it last [LAST]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -288,13 +292,14 @@ def insert_policies(
 
     Each existing non-system policy at or below an inserted priority moves down one, priorities
     stay 1..n with no gaps, a priority past the end lands just above the default policy, and the
-    system default policy stays last. A planned policy named like an existing non-system policy
+    system default policy stays last; a policy at LAST (no priority sent) goes to the end. A
+    planned policy named like an existing non-system policy
     replaces it (an update moves it): it keeps the existing id and the existing Okta Default Rule.
     With `okta_adds_default_rule`, a newly created policy gets Okta's own Default Rule last.
     """
-    priorities = [p.priority or 0 for p in planned]
+    priorities = [p.priority or LAST for p in planned if (p.priority or LAST) != LAST]
     if len(set(priorities)) != len(priorities) or any(n < 1 for n in priorities):
-        raise ValueError("planned policies need distinct priorities from 1 up")
+        raise ValueError("planned policies need distinct priorities from 1 up (or LAST)")
     if any(p.system for p in planned):
         raise ValueError("the stack cannot create a system policy")
     by_name = {p.name: p for p in org.policies if not p.system}
@@ -307,7 +312,7 @@ def insert_policies(
         for p in sorted(org.policies, key=lambda p: policy_order(p.priority))
         if not p.system and p.name not in planned_names
     ]
-    for new in sorted(planned, key=lambda p: p.priority or 0):
+    for new in sorted(planned, key=lambda p: (not p.priority, p.priority or LAST)):
         old = by_name.get(new.name)
         if old is not None:
             names = {r.name for r in new.rules}
@@ -320,7 +325,8 @@ def insert_policies(
             new = replace(new, id=old.id, rules=(*new.rules, *extra))
         elif okta_adds_default_rule:
             new = _with_okta_default_rule(new)
-        order.insert(min((new.priority or 1) - 1, len(order)), new)
+        at = len(order) if not new.priority else min(new.priority - 1, len(order))
+        order.insert(at, new)
     renumbered = [replace(p, priority=i) for i, p in enumerate(order, start=1)]
     tail = [replace(p, priority=len(renumbered) + 1 + i) for i, p in enumerate(system)]
     return replace(org, policies=(*renumbered, *tail))

@@ -100,6 +100,9 @@ def test_json_facts_let_a_member_in_and_keep_the_non_member_out_until_sandbox_do
         assert len(members) == 2
         assert facts["ldap"]["rootDn"] == "dc=acme-dev,dc=oktapreview,dc=com"
         assert facts["immuta"]["iam"]["credentials"]["bind_pw"] == "[secret]"
+        # What Immuta's sync recorded, from a real search of the sandbox slapd.
+        assert [u["immutaGroups"] for u in members] == [["okta_user"], ["okta_user"]]
+        assert outsider["immutaGroups"] == []
         assert [s["ok"] for s in facts["signOn"] if s["kind"] == "bind account"] == [True, True]
 
         member = psql(facts, members[0]["login"], members[0]["password"])
@@ -146,7 +149,9 @@ def test_check_passes_prints_a_summary_and_leaves_nothing_behind(workdir: Path) 
     # The generated --user password is printed once; no other password is.
     (shown,) = GENERATED.findall(out)
     assert re.search(
-        rf"dave@acme\.example +member of okta_user; password \(shown once\): {shown}", out
+        rf"dave@acme\.example +member of okta_user; Immuta groups: okta_user; "
+        rf"password \(shown once\): {shown}",
+        out,
     )
     assert not GENERATED.search(result.stderr)
     assert sorted(p.name for p in base.iterdir()) == []  # folder removed, no PID file (--check)

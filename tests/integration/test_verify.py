@@ -254,14 +254,15 @@ def test_a_deployed_rule_that_differs_from_the_outputs_is_named(
     assert "Old-Rotated-Away-Pw-1" not in printed
 
 
-def test_the_last_sync_is_shown_when_immuta_lists_it(
-    run_verify: Callable[..., Any], emulator: ImmutaEmulator
+def test_a_sync_that_did_not_start_is_a_warning_with_its_fix(
+    run_verify: Callable[..., Any],
 ) -> None:
     code, result, _ = run_verify()
     immuta = next(c for c in result["checks"] if c["number"] == 5)
-    assert "lastSync" not in immuta["detail"]  # the documented answer has no sync status
-    emulator.document["plugins"]["okta"]["lastSyncTime"] = "2026-11-28T06:00:00Z"
-    code, result, _ = run_verify()
+    assert (code, immuta["warning"]) == (0, None)
+    reason = "start a sync of IAM 'okta': Immuta rejected it (HTTP 400): no"
+    code, result, _ = run_verify(immutaSyncProblem=reason)
     immuta = next(c for c in result["checks"] if c["number"] == 5)
-    assert code == 0
-    assert "lastSyncTime 2026-11-28T06:00:00Z" in immuta["detail"]
+    assert (code, immuta["status"]) == (0, "pass")  # the scheduled sync still comes
+    assert reason in immuta["warning"]
+    assert "wait for the scheduled sync (immutaSyncCron)" in immuta["warning"]

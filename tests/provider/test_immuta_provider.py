@@ -101,7 +101,7 @@ def test_a_connection_change_starts_one_sync_and_a_rename_none(
     emulator.syncs.clear()
     renamed = provider.update("okta", outs, desired(displayName="Okta (LDAP)"))
     assert emulator.syncs == []
-    assert renamed["syncStarted"] is False
+    assert (renamed["syncStarted"], renamed.get("syncProblem")) == (True, None)  # carried on
     rotated = desired(displayName="Okta (LDAP)", bindPassword="Rotated-Bind-Passw0rd")
     assert provider.update("okta", renamed, rotated)["syncStarted"] is True
     moved = desired(displayName="Okta (LDAP)", bindPassword="Rotated-Bind-Passw0rd", port=10636)
@@ -118,6 +118,22 @@ def test_a_sync_that_does_not_start_leaves_the_saved_iam(
     _, outs = provider.create(desired(testBeforeSave=False))
     assert ours(emulator) == [iam_entry(desired(testBeforeSave=False))]
     assert outs["syncStarted"] is False  # the cron picks it up; the up itself succeeded
+    assert "start a sync of IAM 'okta': Immuta answered HTTP 500" in outs["syncProblem"]
+    assert emulator.syncs == []
+    no_secret_anywhere(emulator, provider)
+
+
+def test_a_sync_refused_on_both_paths_says_both_reasons(
+    provider: ProviderServer, emulator: ImmutaEmulator
+) -> None:
+    from rehearsal.immuta_emulator import Fault
+
+    emulator.faults.append(Fault("POST", r"/iam/okta/sync", status=400))
+    emulator.faults.append(Fault("POST", r"/bim/syncUsers", status=404))
+    _, outs = provider.create(desired(testBeforeSave=False))
+    assert outs["syncStarted"] is False
+    assert "rejected it (HTTP 400)" in outs["syncProblem"]
+    assert "then /bim/syncUsers: Immuta answered HTTP 404" in outs["syncProblem"]
     assert emulator.syncs == []
 
 
@@ -137,6 +153,37 @@ def test_create_refuses_an_existing_iam_unless_adopted(
     assert ours(emulator) == [iam_entry(desired())]  # taken over in place: no duplicate
     assert "okta-by-hand" in emulator.document["plugins"]
     assert outs["displayName"] == "Okta LDAP"
+
+
+def test_create_refuses_an_identical_iam_it_did_not_write(
+    provider: ProviderServer, emulator: ImmutaEmulator
+) -> None:
+    emulator.document["plugins"]["okta-elsewhere"] = iam_entry(desired())  # another stack's
+    document = json.dumps(emulator.document, sort_keys=True)
+    with pytest.raises(grpc.RpcError) as info:
+        provider.create(desired())
+    details = str(info.value.details())
+    assert "identical to this stack's" in details
+    assert "immutaIamAdopt" in details
+    assert json.dumps(emulator.document, sort_keys=True) == document
+    assert emulator.count("PUT", "/configuration") == 0
+    assert emulator.syncs == []
+
+
+@pytest.mark.parametrize("etag", [True, False], ids=["with ETag", "without ETag"])
+def test_a_create_whose_put_landed_but_whose_answer_was_lost_converges(
+    provider: ProviderServer, emulator: ImmutaEmulator, etag: bool
+) -> None:
+    from rehearsal.immuta_emulator import Fault
+
+    emulator.etag = etag
+    emulator.faults.append(Fault("PUT", "/configuration", drop_after=True))
+    id_, outs = provider.create(desired())
+    assert id_ == "okta"
+    assert ours(emulator) == [iam_entry(desired())]  # once, and no conflict with itself
+    assert emulator.faults[0].times == 0  # the answer really was lost
+    assert emulator.syncs == ["okta"]
+    assert outs["syncStarted"] is True
 
 
 def test_read_reports_drift_field_by_field_and_a_vanished_iam(

@@ -120,9 +120,15 @@ def iam(bind_login: str = BIND_LOGIN) -> dict[str, Any]:
             "syncCron": "0 0 * * *",
             "pageSize": 1000,
             "supportedActions": ["linkPostgresAccount", "ldapSync"],
+            "groupNameAttribute": "cn",
+            "groupMembershipAttributes": [],
+            "normalizeUserId": False,
         }
     )
-    entry["options"]["normalizeUserId"] = True
+    del entry["schema"]["group"]  # the page maps no groups and sets no case rule
+    del entry["options"]["groupMembershipAttributes"]
+    del entry["options"]["normalizeUserId"]
+    entry["options"]["debug"] = True
     return entry
 
 

@@ -300,3 +300,66 @@ def test_without_okta_credentials_adopt_says_how_to_give_them(
     err = capsys.readouterr().err
     assert "no Okta credentials: set OKTA_API_TOKEN" in err
     assert "okta:privateKeyId" in err
+
+
+# --- an org holding several stacks' objects ---------------------------------------------------
+
+
+def stack_bind_policy(stack: str, priority: int) -> Policy:
+    """What the program creates for `stack` (one of the committed example pair)."""
+    return Policy(
+        id=f"00pBind{stack.title().replace('-', '')}"[:20],
+        name=f"Immuta LDAP bind accounts ({stack})",
+        priority=priority,
+        groups_included=frozenset({f"00gBind{stack.title().replace('-', '')}"[:20]}),
+        rules=(
+            Rule(
+                id=f"0prLdap{stack.title().replace('-', '')}"[:20],
+                name="LDAP Interface bind, no MFA",
+                priority=1,
+                authtype="LDAP_INTERFACE",
+            ),
+        ),
+    )
+
+
+def two_stacks_org() -> Org:
+    green, blue = stack_bind_policy("example-green", 1), stack_bind_policy("example-blue", 2)
+    org = Org().with_policies(green, blue, default_policy(3))
+    org.groups = [
+        *org.groups,
+        *(
+            {"id": next(iter(p.groups_included)), "type": "OKTA_GROUP", "profile": {"name": p.name}}
+            for p in (green, blue)
+        ),
+    ]
+    return org
+
+
+def test_each_stack_adopts_its_own_policy_and_names_the_other_stacks(
+    run_adopt: RunAdopt,
+) -> None:
+    runs = {
+        s: run_adopt(two_stacks_org(), stack=s, json_out=True)
+        for s in ("example-green", "example-blue")
+    }
+    for stack, other in (("example-green", "example-blue"), ("example-blue", "example-green")):
+        run = runs[stack]
+        assert run.code == 0, run.err
+        own = stack_bind_policy(stack, 1)
+        assert entry(run, "bind-sign-on-policy")["id"] == own.id  # type: ignore[index]
+        assert entry(run, "bind-sign-on-group")["id"] == next(iter(own.groups_included))  # type: ignore[index]
+        (order,) = [
+            c for c in findings(run, "change") if c["subject"] == "Okta sign-on policy order"
+        ]
+        theirs = next(line for line in order["detail"] if f"({other})'" in line)
+        assert f"(another stack's: stack {other} (stacks/Pulumi.{other}.yaml))" in theirs
+        assert not any(
+            f"({stack})'" in line and "another stack" in line for line in order["detail"]
+        )
+        # Neither stack moves its (placed, not enforced) bind policy: nothing to review.
+        assert not any("bind-sign-on-policy" in r["subject"] for r in findings(run, "review"))
+    blue_mfa = next(
+        c for c in findings(runs["example-blue"], "create") if "mfa-policy" in c["subject"]
+    )
+    assert "last (just above the default policy)" in blue_mfa["text"]

@@ -143,10 +143,11 @@ CASES = [
     refused("pwd and accessKey in helmValues", stack(f"{P}helmValues:\n    s3: {{accessKey: {CANARY}}}"), P + "helmValues", "looks like a credential"),
     refused("a date where a group id belongs", stack(f"{P}mfaPolicyGroups: [2001-01-01]"), P + "mfaPolicyGroups", "not an Okta group id"),
     refused("base-60 number", stack(f"{P}bindRotationCount: 1:0"), P + "bindRotationCount", "a whole number"),
-    refused("underscored number", stack(f"{P}ldapPort: 6_36"), P + "ldapPort", "a whole number"),
+    accepted("underscored number is 636 to the CLI (yaml.v3 drops underscores)", stack(f"{P}ldapPort: 6_36")),
     refused("encrypted leaf inside helmValues", stack(f"{P}helmValues:\n    global:\n      pw:\n        secure: v1:abc"), P + "helmValues", "not a secret key"),
     accepted("encrypted leaf inside helmSecretValues", stack(f"{P}helmSecretValues:\n    global:\n      imagePullPassword:\n        secure: v1:abc")),
-    accepted("a date-like display name stays text", stack(f"{P}immutaIamDisplayName: 2001-01-01")),
+    refused("an unquoted date is a Go time to the CLI", stack(f"{P}immutaIamDisplayName: 2001-01-01"), P + "immutaIamDisplayName", '"2001-01-01 00:00:00 +0000 UTC": quote it'),
+    refused("a leading-zero id is octal to the CLI", stack(f"{P}immutaIamId: 0755", drop=(P + "immutaIamId",)), P + "immutaIamId", 'passes as "493"'),
     # --- accepted -----------------------------------------------------------------------------
     accepted("the minimal stack", stack()),
     accepted("namespace-less key gets the project's", stack("immutaIamDisplayName: Okta via LDAP")),

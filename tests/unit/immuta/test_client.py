@@ -606,6 +606,42 @@ def test_create_only_refuses_an_existing_iam_without_writing() -> None:
     assert called == []  # nothing tested against a stranger's IAM
 
 
+def test_create_only_refuses_an_identical_iam_it_did_not_write() -> None:
+    fake = FakeImmuta(document(("elsewhere", iam())))
+    with make_client(fake) as c:
+        exc = raises_clean(ImmutaConflict, lambda: c.upsert_iam(iam(), create_only=True))
+    assert "identical to this stack's" in str(exc)
+    assert fake.puts == []
+
+
+def test_create_whose_put_answer_was_lost_without_etag_converges() -> None:
+    fake = FakeImmuta(document(), etag=False)
+
+    def apply_then_drop(request: httpx.Request) -> httpx.Response:
+        fake.document = json.loads(request.read())
+        raise httpx.RemoteProtocolError("connection dropped", request=request)
+
+    fake.script("PUT", client.CONFIG_PATH, apply_then_drop)
+    with make_client(fake) as c:
+        c.upsert_iam(iam(), create_only=True)
+    assert fake.document["plugins"][IAM_ID] == iam()
+    assert [p.json()["plugins"][IAM_ID] for p in fake.puts] == [iam(), iam()]  # resent, same
+
+
+def test_create_only_refuses_an_iam_another_writer_created_between_read_and_put() -> None:
+    fake = FakeImmuta(document())
+
+    def theirs(f: FakeImmuta) -> None:
+        f.document["plugins"]["by-hand"] = iam(host="theirs.example")
+        f.version += 1
+
+    fake.after_read[1] = theirs  # right after our first read: our PUT gets 412
+    with make_client(fake) as c:
+        raises_clean(ImmutaConflict, lambda: c.upsert_iam(iam(), create_only=True))
+    assert fake.document["plugins"]["by-hand"] == iam(host="theirs.example")
+    assert IAM_ID not in fake.document["plugins"]
+
+
 def test_create_only_writes_a_new_iam() -> None:
     fake = FakeImmuta(document())
     with make_client(fake) as c:
@@ -695,6 +731,55 @@ def test_test_iam_posts_the_dry_run_body_to_the_quoted_sync_path() -> None:
     assert post.json() == {"userId": "*", "dryRun": True, "iamConfig": entry}
     assert post.bearer == fake.issued[0]
     assert fake.puts == []
+
+
+# --- start_sync ---------------------------------------------------------------------------
+
+
+def test_start_sync_posts_a_body_with_dry_run_false() -> None:
+    fake = FakeImmuta()
+    with make_client(fake) as c:
+        c.start_sync(IAM_ID)
+    [post] = fake.seen("POST", f"/iam/{IAM_ID}/sync")
+    assert post.json() == {"userId": "*", "dryRun": False}  # Model287 requires dryRun
+    assert fake.seen("POST", client.SYNC_USERS_PATH) == []
+
+
+def test_start_sync_ignores_an_answer_that_is_not_json() -> None:
+    fake = FakeImmuta()
+    fake.script("POST", f"/iam/{IAM_ID}/sync", httpx.Response(200, text="started"))
+    with make_client(fake) as c:
+        c.start_sync(IAM_ID)
+
+
+@pytest.mark.parametrize("status", [400, 404, 405, 422])
+def test_a_refused_sync_falls_back_to_sync_users(status: int) -> None:
+    fake = FakeImmuta()
+    fake.script("POST", f"/iam/{IAM_ID}/sync", httpx.Response(status, json={"message": "no"}))
+    fake.script("POST", client.SYNC_USERS_PATH, httpx.Response(200, text="ok"))
+    with make_client(fake) as c:
+        c.start_sync(IAM_ID)
+    [post] = fake.seen("POST", client.SYNC_USERS_PATH)
+    assert post.json() == {"iamid": IAM_ID}
+
+
+def test_a_sync_refused_twice_says_both_reasons_without_secrets() -> None:
+    fake = FakeImmuta()
+    fake.script("POST", f"/iam/{IAM_ID}/sync", httpx.Response(400, json={"message": API_KEY}))
+    fake.script("POST", client.SYNC_USERS_PATH, httpx.Response(403, json={"message": "denied"}))
+    with make_client(fake) as c:
+        exc = raises_clean(ImmutaError, lambda: c.start_sync(IAM_ID))
+    assert "rejected it (HTTP 400)" in str(exc)
+    assert "then /bim/syncUsers: Immuta answered HTTP 403 denied" in str(exc)
+
+
+def test_a_sync_that_fails_otherwise_does_not_fall_back() -> None:
+    fake = FakeImmuta()
+    fake.script("POST", f"/iam/{IAM_ID}/sync", httpx.Response(403, json={"message": "denied"}))
+    with make_client(fake) as c:
+        exc = raises_clean(ImmutaError, lambda: c.start_sync(IAM_ID))
+    assert "HTTP 403 denied" in str(exc)
+    assert fake.seen("POST", client.SYNC_USERS_PATH) == []
 
 
 def test_test_iam_wraps_a_400_saying_nothing_was_saved() -> None:

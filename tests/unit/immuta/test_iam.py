@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 import rehearsal.mock_engine as engine
+from components.immuta.iam_document import is_iam_id, query_engine_role
 from components.query_engine.pg_hba import parse_line
 from rehearsal.mock_engine import is_secret_wrapper
 from tests.support.stacks import helm_rules
@@ -46,6 +47,9 @@ def test_iam_binds_with_immutas_account_not_the_query_engines(run_stack: Any) ->
     assert "linkPostgresAccount" in i["supportedActions"]
     assert i["pageSize"] == 1000
     assert i["profile"] == {"name": "cn", "email": "mail"}
+    # Okta's LDAP Interface: groupOfUniqueNames named by cn, members' DNs in uniqueMember.
+    assert (i["groupNameAttribute"], i["groupMembershipAttributes"]) == ("cn", ["uniquemember"])
+    assert i["normalizeUserId"] is True
     assert "bindPasswordDigest" in plan.only(IAM).options["additionalSecretOutputs"]
 
 
@@ -94,3 +98,17 @@ def test_one_set_of_facts_reaches_both_the_iam_and_the_rules(run_stack: Any) -> 
         assert rule.option("ldapbinddn") == plan.outputs["bindDns"]["queryEngine"]
     assert iam["bindDn"] == plan.outputs["bindDns"]["immuta"]
     assert plan.outputs["queryEngineRole"] == f"{iam['iamId']}_user"
+
+
+@pytest.mark.parametrize("iam_id", ["okta", "okta_ldap", "o", "okta2", "a" * 58])
+def test_ids_that_name_one_role_quoted_or_not_are_accepted(iam_id: str) -> None:
+    assert is_iam_id(iam_id)
+    assert len(query_engine_role(iam_id).encode()) <= 63  # PostgreSQL's NAMEDATALEN - 1
+
+
+@pytest.mark.parametrize(
+    "iam_id",
+    ["Okta", "okta-ldap", "1okta", "_okta", "okta ldap", "okta.ldap", "ökta", "a" * 59, ""],
+)
+def test_ids_that_are_not_an_unquoted_lower_case_identifier_are_refused(iam_id: str) -> None:
+    assert not is_iam_id(iam_id)

@@ -266,7 +266,7 @@ def test_insert_replaces_a_policy_of_the_same_name_keeping_id_and_default_rule()
     "planned",
     [
         [policy("00pX", 1, rule("r")), policy("00pY", 1, rule("r"))],
-        [policy("00pX", 0, rule("r"))],
+        [policy("00pX", -1, rule("r"))],
         [policy("00pX", 1, rule("r"), system=True)],
     ],
 )

@@ -199,9 +199,10 @@ def test_a_missing_bind_policy_sends_the_accounts_to_mfa(okta: OktaEmulator) -> 
     assert "one-time code" in check.cause
     assert f'bind-account policy "{POLICY_NAME}" does not exist in Okta' in check.cause
     assert check.fix is not None
-    assert f'"{POLICY_NAME}" must be priority 1 and include the bind group "{GROUP_NAME}"' in (
+    assert f'"{POLICY_NAME}" must sit above every policy that includes the bind accounts' in (
         check.fix
     )
+    assert f'include the bind group "{GROUP_NAME}"' in check.fix
     assert "pulumi up" in check.fix
     assert render(checks).rstrip().endswith("FAILED: 0 of 2 checks passed")
 
@@ -473,3 +474,67 @@ def test_checks_7_and_8_give_the_same_results_with_oauth_as_with_an_api_token(
     assert okta.oauth.token_requests == (3 if dpop else 1)  # one token for checks 7 and 8
     for leaked in (app["okta:privateKey"], *okta.oauth.secrets()):
         assert leaked not in text
+
+
+# --- several stacks of this project in one org -------------------------------------------
+
+OTHER_GROUP = "00gBindStaging0000001"
+OTHER_POLICY = "Immuta LDAP bind accounts (staging)"
+OTHER_MFA = "Immuta LDAP (staging): require MFA"
+OTHERS = (
+    (OTHER_POLICY, "stack staging (stacks/Pulumi.staging.yaml)"),
+    (OTHER_MFA, "stack staging (stacks/Pulumi.staging.yaml)"),
+)
+
+
+def two_stacks(*, ours: bool = True) -> Org:
+    """Another stack's bind policy created after ours (so above it), its Everyone MFA policy
+    last; ours, when present, second."""
+    other_bind = Policy(
+        id="00pBindStaging0000001",
+        name=OTHER_POLICY,
+        priority=1,
+        groups_included=frozenset({OTHER_GROUP}),
+        rules=(rule("0prStagingLdap", RULE_NAME, 1, authtype="LDAP_INTERFACE"),),
+    )
+    other_mfa = replace(MFA, id="00pMfaStaging00000001", name=OTHER_MFA)
+    policies = [other_bind, *([BIND_POLICY] if ours else []), other_mfa, DEFAULT]
+    return Org(
+        policies=tuple(replace(p, priority=n) for n, p in enumerate(policies, 1)),
+        everyone_group_id=EVERYONE,
+    )
+
+
+def test_below_another_stacks_bind_policy_it_passes_and_names_that_stack(
+    okta_server: OktaEmulator,
+) -> None:
+    seed(okta_server, two_stacks())
+    checks = check_okta_signon(target(okta_server, other_stacks=OTHERS))
+    assert [c.status for c in checks] == ["pass", "pass"]
+    detail = checks[0].detail
+    assert f'policy "{POLICY_NAME}" (priority 2), rule "{RULE_NAME}": ALLOW, no MFA' in detail
+    assert f"above it, other stacks' policies: \"{OTHER_POLICY}\" (another stack's: stack " in (
+        detail
+    )
+    assert "stacks/Pulumi.staging.yaml" in detail
+
+
+def test_another_stacks_mfa_policy_deciding_is_named_as_theirs(okta_server: OktaEmulator) -> None:
+    seed(okta_server, two_stacks(ours=False))
+    checks = check_okta_signon(target(okta_server, other_stacks=OTHERS))
+    assert [c.status for c in checks] == ["fail", "fail"]
+    cause = checks[0].cause or ""
+    assert f'policy "{OTHER_MFA}" (another stack\'s: stack staging' in cause
+    assert f'bind-account policy "{POLICY_NAME}" does not exist in Okta' in cause
+
+
+def test_verify_reads_the_other_stacks_of_the_org_from_their_stack_files() -> None:
+    from verify.__main__ import _other_stacks, load_config
+
+    found = dict(_other_stacks(load_config("example-blue", None), "example-blue"))
+    assert found == {
+        "Immuta LDAP bind accounts (example-green)": (
+            "stack example-green (stacks/Pulumi.example-green.yaml)"
+        )
+    }
+    assert _other_stacks(load_config("dev", None), "dev") == ()  # alone in its org
