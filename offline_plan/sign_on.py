@@ -125,7 +125,7 @@ def _account_policies(plan: PlanResult, by_urn: dict[str, Registration]) -> list
     for policy in plan.of_type(PASSWORD_POLICY):
         i = policy.inputs
         lines.append(
-            f"  password policy {i.get('name')!r} at priority {_n(i.get('priority'))}, for "
+            f"  password policy {i.get('name')!r} at {_where(policy)}, for "
             f"{_groups(policy, by_urn)}: never expires (maxAgeDays "
             f"{_n(i.get('passwordMaxAgeDays'))}), lockout after "
             f"{_n(i.get('passwordMaxLockoutAttempts'))} attempts (0: never), history "
@@ -137,7 +137,7 @@ def _account_policies(plan: PlanResult, by_urn: dict[str, Registration]) -> list
             k for k, v in i.items() if isinstance(v, dict) and v.get("enroll") == "REQUIRED"
         )
         lines.append(
-            f"  MFA enrollment policy {i.get('name')!r} at priority {_n(i.get('priority'))}, "
+            f"  MFA enrollment policy {i.get('name')!r} at {_where(policy)}, "
             f"for {_groups(policy, by_urn)}: requires "
             + (", ".join(required) if required else "nothing")
             + " (no factor a bind account cannot have)"
