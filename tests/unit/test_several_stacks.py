@@ -27,7 +27,7 @@ P = "okta-ldap-immuta:"
 BASE = {
     "okta:orgName": "shared",
     "okta:baseUrl": "oktapreview.com",
-    P + "immutaIamId": "okta-a",
+    P + "immutaIamId": "okta_a",
     P + "helmChartVersion": "4.13.5",
     P + "immutaUrl": "https://immuta.example.com",
 }
@@ -62,7 +62,7 @@ def pair(**b: object) -> dict[str, dict[str, object]]:
     other = {
         **BASE,
         P + "immutaBindLogin": "svc-b@example.com",
-        P + "immutaIamId": "okta-b",
+        P + "immutaIamId": "okta_b",
         P + "helmNamespace": "immuta-b",
         "kubernetes:context": "nonprod",
     }
@@ -178,7 +178,7 @@ def test_the_plan_summary_says_where_the_policies_sit(
             "bind login",
         ),
         (
-            {"immutaIamId": "okta-a", "immutaUrl": "HTTPS://Immuta.example.com:443/"},
+            {"immutaIamId": "okta_a", "immutaUrl": "HTTPS://Immuta.example.com:443/"},
             "immutaIamId",
             "IAM",
         ),
@@ -221,7 +221,7 @@ def test_the_program_refuses_a_clash_before_registering_anything(
         "RegisterResource",
         lambda self, request: registered.append(request.type) or real(self, request),
     )
-    root = project(tmp_path, pair(immutaIamId="okta-a"))
+    root = project(tmp_path, pair(immutaIamId="okta_a"))
     # The program itself (not the offline check first): it reads the other stack files there.
     config = dataclasses.replace(load_stack_config("b", root), peers=())
     with pytest.raises(Exception, match="immutaIamId") as caught:
@@ -236,7 +236,7 @@ def test_the_program_refuses_a_clash_before_registering_anything(
     [
         {"okta:orgName": "other"},  # another org: the same names are fine
         {"okta:baseUrl": "okta.com"},  # same subdomain, another Okta cell: another org
-        {"immutaUrl": "https://immuta-2.example.com", "immutaIamId": "okta-a"},
+        {"immutaUrl": "https://immuta-2.example.com", "immutaIamId": "okta_a"},
         {"kubernetes:context": "prod", "helmNamespace": "immuta"},  # another cluster
     ],
 )
