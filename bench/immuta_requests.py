@@ -5,6 +5,7 @@ one authentication for all operations of a process (the token is reused)."""
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import sys
 import tempfile
@@ -24,6 +25,9 @@ AUTH = "/bim/apikey/authenticate"
 
 
 def main() -> int:
+    argparse.ArgumentParser(
+        description=(__doc__ or "").split("\n\n")[0], epilog="exit 0: every goal met; 1: one missed"
+    ).parse_args()
     work = Path(tempfile.mkdtemp(prefix="immuta-bench-"))  # the test CA's key: removed at exit
     guard_folder(work)  # even when this benchmark is killed
     try:
