@@ -227,17 +227,12 @@ def go_json(value: Any) -> str:
 
 
 def config_text(value: Any) -> str:
-    """A stack file's value (after yaml.v3) as the text the CLI hands the program."""
+    """A stack file's value (after yaml.v3) as the text the CLI hands the program: text as it
+    is, a time as Go prints it, nothing as "", anything else as Go's JSON (MarshalString)."""
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return go_json_float(value)
     if isinstance(value, GoTime):
         return value.text
-    if isinstance(value, list | dict):
-        return go_json(value)
-    return str(value)
+    if isinstance(value, str):
+        return value
+    return go_json(value)

@@ -2,14 +2,14 @@
 """Mistaken stack files, each through `python -m offline_plan` as a user would run it.
 
 Every refused file gets one report on stderr that names the file, the key and what is
-allowed, exit code 2, nothing registered, no traceback and no secret; in under 5 s and
-200 MB. Every accepted file renders a plan. The cases are the classes users really hit.
+allowed, exit code 2, nothing registered, no traceback and no secret, within 200 MB (an
+alias bomb is refused by size, not by a clock: speed lives in bench/). Every accepted file
+renders a plan. The cases are the classes users really hit.
 """
 
 from __future__ import annotations
 
 import shutil
-import time
 import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,15 +189,12 @@ def test_a_stack_file(
     )
     root = _project(tmp_path, case.text)
     tracemalloc.start()
-    started = time.monotonic()
     try:
         code = cli.main(["--stack", "t", "--root", str(root)])
-        seconds = time.monotonic() - started
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     out, err = capsys.readouterr()
-    assert seconds < 5
     assert peak < 200 * 1024 * 1024
     assert "Traceback" not in out + err
     assert CANARY not in out + err
