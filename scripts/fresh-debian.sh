@@ -26,6 +26,9 @@ fi
 
 root=${FRESH_DEBIAN_DIR:-$(mktemp -d /var/tmp/fresh-debian-XXXXXX)}
 mkdir -p "$root"
+# mktemp -d makes the folder 0700; as the chroot's `/` that would lock out every system user
+# (_apt, openldap, postgres), so it gets the mode a real root has.
+chmod 0755 "$root"
 root=$(cd "$root" && pwd)
 mounted=()
 
