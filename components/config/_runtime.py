@@ -22,10 +22,9 @@ def current_stack_config() -> dict[str, str]:
     return merged
 
 
-def _file_problems(stack: str) -> tuple[Problem, ...]:
+def _file_problems(stack: str, root: Path) -> tuple[Problem, ...]:
     """What only the stack file shows (a YAML number or date where text belongs, which the
     CLI passes on changed), so the program refuses the same files as the offline tools."""
-    root = project_root()
     path = project_schema().stack_file(stack, root)
     try:
         if not path.is_file():
@@ -41,6 +40,7 @@ def load_current_settings() -> Settings:
     secret_keys = {k for k in config if runtime_config.is_config_secret(k)}
     secret_keys.update(runtime_config.get_config_secret_keys_env())
     stack = pulumi.get_stack()
+    root = project_root()
     stack_file = project_schema().stack_file(stack)
     return load_settings(
         config,
@@ -48,9 +48,9 @@ def load_current_settings() -> Settings:
         # optional credentials are refused in plain here, as the CLI no longer checks them.
         secret_keys=frozenset(secret_keys),
         source=str(stack_file.relative_to(PROJECT_ROOT)),
-        file_problems=_file_problems(stack),
+        file_problems=_file_problems(stack, root),
         stack=stack,
-        peers=read_peer_claims(stack, project_root()),
+        peers=read_peer_claims(stack, root),
     )
 
 

@@ -88,6 +88,13 @@ def config_text(value: Any) -> str:
 
 
 def load_schema(root: Path = PROJECT_ROOT) -> ProjectSchema:
+    """The schema of the project in `root`, read once per process and folder (every stack
+    file read needs it, and the program reads each of the project's stack files)."""
+    return _load_schema(root.resolve())
+
+
+@functools.cache
+def _load_schema(root: Path) -> ProjectSchema:
     project = read_yaml(root / "Pulumi.yaml")
     if not isinstance(project, dict) or not project.get("name"):
         raise ValueError(f"{root / 'Pulumi.yaml'} has no project name")
