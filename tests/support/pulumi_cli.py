@@ -373,12 +373,9 @@ def parse_import_file(document: Mapping[str, Any], stack: str, project: str) -> 
     specs = [dict(s) for s in document.get("resources") or []]
     table: dict[str, str] = dict(document.get("nameTable") or {})
     errors: list[str] = []
-    for spec in specs:
-        spec.setdefault("logicalName", spec.get("name") or "")
-        if not spec.get("logicalName"):
-            spec["logicalName"] = spec.get("name") or ""
-        if not spec.get("name"):
-            spec["name"] = spec["logicalName"]
+    for spec in specs:  # logicalName and name default to each other
+        spec["logicalName"] = spec.get("logicalName") or spec.get("name") or ""
+        spec["name"] = spec.get("name") or spec["logicalName"]
     ambiguous = {
         s["name"] for i, s in enumerate(specs) if any(o["name"] == s["name"] for o in specs[:i])
     }
