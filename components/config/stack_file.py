@@ -65,6 +65,37 @@ def _shown(text: str, spec: Any) -> str:
     return "[secret]" if spec is not None and spec.secret else f'"{text}"'
 
 
+def _shown_typed(text: str, spec: Any) -> str:
+    """The value as typed, for a hint; never a secret key's."""
+    return "[secret]" if spec is not None and spec.secret else text
+
+
+def _leaves(value: Any) -> list[Any]:
+    """The scalars of a value, a `secure:` mapping counting as one."""
+    if isinstance(value, dict) and set(value) != {"secure"}:
+        return [leaf for v in value.values() for leaf in _leaves(v)]
+    if isinstance(value, list):
+        return [leaf for v in value for leaf in _leaves(v)]
+    return [value]
+
+
+def _mixed_secret(value: Any, spec: Any) -> str:
+    """Why a value holding `secure:` somewhere is still a mistake ("" when it is not): a text
+    key's value is one encrypted value, and a secret mapping holds no plain value beside its
+    encrypted ones (the plain ones would sit readable in the stack file)."""
+    if spec is None:
+        return ""
+    if spec.type == "string" and not (isinstance(value, dict) and set(value) == {"secure"}):
+        return f"must be one encrypted value: `pulumi config set --secret {spec.name}`"
+    plain = [leaf for leaf in _leaves(value) if not isinstance(leaf, dict) and leaf is not None]
+    if spec.secret and plain:
+        return (
+            "holds plain values beside encrypted ones; set every value inside with "
+            f"`pulumi config set --secret --path {spec.name}.<key>`"
+        )
+    return ""
+
+
 def read_stack_file(stack: str, root: Path = PROJECT_ROOT) -> StackFile:
     """The stack file's entries; keys without a namespace get the project's, as the CLI does."""
     schema = load_schema(root)
@@ -98,13 +129,18 @@ def read_stack_file(stack: str, root: Path = PROJECT_ROOT) -> StackFile:
     typed = config_scalars(document_text)
     for key, value in raw.items():
         if not isinstance(key, str):  # SimplifyMarshalledProject: "expected only string keys"
-            raise StackFileError(f"{shown}: a key under `config:` is not text; quote it")
+            raise StackFileError(
+                f"{shown}: the key {config_text(key)!r} under `config:` is not text; quote it"
+            )
         full = key if ":" in key else schema.full(key)
-        if _has_secure(value):  # `secure:` here or deeper (`config set --secret --path`)
-            secure.append(full)  # the CLI hands the whole value over as a secret
-            continue
         name = full.removeprefix(f"{schema.name}:")
         spec = schema.keys.get(name) if full.startswith(f"{schema.name}:") else None
+        if _has_secure(value):  # `secure:` here or deeper (`config set --secret --path`)
+            secure.append(full)  # the CLI hands the whole value over as a secret
+            mixed = _mixed_secret(value, spec)
+            if mixed:
+                problems.append(Problem(full, mixed, None, True))
+            continue
         textual = full in PROVIDER_STRING_KEYS or (spec is not None and spec.type == "string")
         if value is None:  # `key:` with nothing after it: the CLI passes an empty string
             value = ""
@@ -118,7 +154,7 @@ def read_stack_file(stack: str, root: Path = PROJECT_ROOT) -> StackFile:
                     full,
                     f"must be text, but YAML read {_yaml_type(value)}, which the CLI passes as "
                     f"{_shown(values[full], spec)}: quote it "
-                    f'(e.g. {name}: "{typed.get(key, config_text(value))}")',
+                    f'(e.g. {name}: "{_shown_typed(typed.get(key, values[full]), spec)}")',
                     None if spec is not None and spec.secret else values[full],
                     bool(spec and spec.secret),
                 )

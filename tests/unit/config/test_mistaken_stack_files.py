@@ -129,6 +129,8 @@ CASES = [
     refused("okta private key in plain", stack(f'okta:privateKey: "-----BEGIN PRIVATE KEY-----{CANARY}"'), "okta:privateKey", "pulumi config set --secret"),
     refused("bind password in plain", stack(f"{P}immutaBindPassword: {CANARY}-long"), P + "immutaBindPassword", "must be encrypted"),
     refused("api key in plain", stack(f"{P}immutaApiKey: {CANARY}"), P + "immutaApiKey", "must be encrypted"),
+    refused("a bind password half encrypted", stack(f"{P}immutaBindPassword:\n    a:\n      secure: v1:x\n    b: {CANARY}"), P + "immutaBindPassword", "must be one encrypted value"),
+    refused("helmSecretValues with a plain leaf", stack(f"{P}helmSecretValues:\n    a:\n      secure: v1:x\n    image:\n      password: {CANARY}"), P + "helmSecretValues", "holds plain values beside encrypted ones"),
     refused("credentials in immutaUrl", stack(f"{P}immutaUrl: https://admin:{CANARY}@immuta.acme.example", drop=(P + "immutaUrl",)), P + "immutaUrl", "must not carry credentials"),
     refused("credentials in helmRepository", stack(f"{P}helmRepository: https://bot:{CANARY}@charts.acme.example"), P + "helmRepository", "helmRepositoryPassword"),
     refused("password in helmValues", stack(f"{P}helmValues:\n    global:\n      imagePullPassword: {CANARY}"), P + "helmValues", "helmSecretValues"),

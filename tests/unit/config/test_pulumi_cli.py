@@ -367,3 +367,14 @@ def test_the_program_refuses_a_credential_the_cli_passes_in_plain(key: str) -> N
     ) as info:
         run_program(plain)
     assert canary not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "typed", ["7301234567890123456789", "0734561234", "2026-12-01T10:00:00+02:00"]
+)
+def test_a_secret_typed_as_a_number_or_date_is_never_shown(typed: str, tmp_path: Path) -> None:
+    """The "quote it" hint shows what was typed, except for a secret key."""
+    root = _stack_with(tmp_path, with_lines("dev", f"immutaBindPassword: {typed}"))
+    problems = read_stack_file("t", root).problems
+    assert problems
+    assert all(typed not in str(p) and typed[1:8] not in str(p) for p in problems)
