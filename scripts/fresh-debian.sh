@@ -15,6 +15,13 @@
 # FRESH_DEBIAN_KEEP=1 keeps it afterwards. Nothing stays mounted: every mount is undone on exit,
 # and the root is only removed once nothing is mounted under it.
 set -euo pipefail
+case "${1:-}" in
+  -h | --help) # the header comment above, without its '# '
+    while IFS= read -r line; do
+      case $line in '#!'*) ;; '#'*) line=${line#\#} && echo "${line# }" ;; *) break ;; esac
+    done <"$0"
+    exit 0 ;;
+esac
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 repo=${1:-$here}

@@ -2,7 +2,16 @@
 # Installs slapd, ldap-utils, openssl, procps, PostgreSQL, Node.js and npm when missing:
 # noninteractive, slapd preseeded to create no database, and no system daemon started (the tests
 # start their own).
+# Usage: sudo bash scripts/install-system-deps.sh (exit 0 when all is there; 1 when something
+# is missing and this is not root).
 set -euo pipefail
+case "${1:-}" in
+  -h | --help) # the header comment above, without its '# '
+    while IFS= read -r line; do
+      case $line in '#!'*) ;; '#'*) line=${line#\#} && echo "${line# }" ;; *) break ;; esac
+    done <"$0"
+    exit 0 ;;
+esac
 
 need=()
 command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || need+=(slapd)

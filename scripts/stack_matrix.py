@@ -14,6 +14,7 @@ Deploys run one at a time: stacks whose environment is `production` last, the re
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -42,11 +43,21 @@ def matrix(root: Path = ROOT) -> dict[str, list[dict[str, str]]]:
 
 
 def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python3 scripts/stack_matrix.py",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Exit code: 0 printed; 1 no stack file to preview.",
+    )
+    parser.add_argument(
+        "--github-output", action="store_true", help="also append both lists to $GITHUB_OUTPUT"
+    )
+    args = parser.parse_args(argv)
     found = matrix()
     if not found["preview"]:
         print("no stack files to preview in stacks/", file=sys.stderr)
         return 1
-    if "--github-output" in argv:
+    if args.github_output:
         with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as out:
             for key, value in found.items():
                 out.write(f"{key}={json.dumps(value)}\n")

@@ -5,7 +5,15 @@
 # installs there (PEP 668, "externally-managed-environment"), and minimal Debian has no pip at all.
 # Where the OS splits off the venv module (Debian's python3-venv), it is installed with apt as root,
 # and a non-root user is told exactly what to install.
+# Usage: bash scripts/uv.sh (prints the path; exit 1 when no uv can be had, with the reason).
 set -euo pipefail
+case "${1:-}" in
+  -h | --help) # the header comment above, without its '# '
+    while IFS= read -r line; do
+      case $line in '#!'*) ;; '#'*) line=${line#\#} && echo "${line# }" ;; *) break ;; esac
+    done <"$0"
+    exit 0 ;;
+esac
 cd "$(dirname "$0")/.."
 UV_VERSION=$(cat .uv.version)  # the one uv version: here, in CI and in the workflows
 boot=.bootstrap
