@@ -22,8 +22,7 @@ help:
 
 # The environment may set PYTHONDONTWRITEBYTECODE; precompile our own packages like uv does
 # for the dependencies, so no run pays for compiling them.
-## deps: the locked Python dependencies in .venv (uv; every target below runs it
-## first).
+## deps: the locked Python dependencies in .venv (uv; the targets below run it).
 deps: .venv/.synced
 	@.venv/bin/python -m compileall -q components config_reference offline_plan verify policy adopt rehearsal sandbox
 
@@ -72,8 +71,7 @@ sandbox: deps system-deps
 sandbox-down: deps
 	@$(PY) -m sandbox --down $(ARGS)
 
-## verify: check a deployed STACK end to end; more options with ARGS="--probe-login
-## ...".
+## verify: check a deployed STACK end to end (options: ARGS="--help").
 verify: deps
 	@$(PY) -m verify --stack $(STACK) $(ARGS)
 
@@ -91,8 +89,8 @@ lint: deps lint-workflows
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 
-## test: lint, type checks and every test (unit, integration against real slapd +
-## PostgreSQL).
+## test: lint, type checks and every test (unit; integration against real slapd
+## and PostgreSQL 15).
 # Test servers run under a temp dir named with this run's id, so the leftover check below
 # looks at this suite's own processes, never at another run's or the machine's.
 test: deps system-deps lint
