@@ -2,10 +2,11 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 STACK ?= dev
+REF ?= HEAD
 PY := .venv/bin/python
 .DEFAULT_GOAL := help
 
-.PHONY: help docs deps system-deps plan plan-json plan-update sandbox sandbox-down verify adopt lint lint-workflows test unit bench clean
+.PHONY: help docs deps system-deps plan plan-json plan-diff plan-update sandbox sandbox-down verify adopt lint lint-workflows test unit bench clean
 
 ## help: this list. STACK=<stack> (default dev) and ARGS="..." apply where they fit.
 help:
@@ -38,6 +39,11 @@ plan: deps
 ## plan-json: the same plan as JSON.
 plan-json: deps
 	@$(PY) -m offline_plan --stack $(STACK) --json $(ARGS)
+
+## plan-diff: what changes in STACK's plan against its snapshot committed at git REF (default
+## HEAD; e.g. REF=origin/main): a summary by resource, then the diff; exit 0 either way.
+plan-diff: deps
+	@$(PY) -m offline_plan --stack $(STACK) --diff $(REF) $(ARGS)
 
 ## plan-update: rewrite stacks/plans/<stack>.txt for every stack (commit the result).
 plan-update: deps

@@ -1,4 +1,14 @@
-"""`python -m offline_plan [--stack dev] [--json] [--write]`: the offline change plan."""
+"""The offline plan: the desired state of a stack (what `pulumi up` would converge to), rendered
+by running the real program under Pulumi's mock engine; no Pulumi CLI, no credentials, no
+network. Secrets show as [secret].
+
+  python -m offline_plan --stack prod            the plan as text (`make plan STACK=prod`)
+  python -m offline_plan --stack prod --json     as JSON (`make plan-json`)
+  python -m offline_plan --write                 every stack's snapshot (`make plan-update`)
+  python -m offline_plan --stack prod --diff origin/main
+                                                 the change against the snapshot committed at
+                                                 a git ref (`make plan-diff REF=origin/main`)
+"""
 
 from __future__ import annotations
 
@@ -8,11 +18,19 @@ from pathlib import Path
 
 from components.config import PROJECT_ROOT, SettingsError
 from components.config.stack_file import StackFileError, list_stacks
+from offline_plan.diff import DiffError, plan_diff, snapshot_at
 from offline_plan.render import to_json, to_text
 from rehearsal.mock_engine import run_program
 from rehearsal.stack_config import load_stack_config
 
 SNAPSHOT_DIR = PROJECT_ROOT / "stacks" / "plans"
+EXIT_CODES = """\
+exit codes:
+  0  the plan was printed or written; with --diff also when the desired state changed
+  1  the program failed (a bug: the message names the error)
+  2  bad input: a stack file or config problem, an unknown stack, an unknown git ref or no
+     snapshot at that ref (one message, nothing rendered)
+"""
 
 
 def render(stack: str, as_json: bool = False, root: Path = PROJECT_ROOT) -> str:
@@ -24,26 +42,70 @@ def render(stack: str, as_json: bool = False, root: Path = PROJECT_ROOT) -> str:
     return to_json(plan) if as_json else to_text(plan)
 
 
+def diff(stack: str, ref: str, root: Path = PROJECT_ROOT) -> str:
+    """The change of `stack`'s desired state (rendered now) against its snapshot at `ref`."""
+    if stack not in list_stacks(root):
+        raise DiffError(
+            f"no stack file stacks/Pulumi.{stack}.yaml (stacks: {', '.join(list_stacks(root))})"
+        )
+    old = snapshot_at(ref, stack, root)
+    return plan_diff(stack, ref, old, render(stack, root=root))
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m offline_plan", description=__doc__)
-    parser.add_argument("--stack", default="dev", help="stack name (stacks/Pulumi.<stack>.yaml)")
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
-    parser.add_argument(
-        "--write", action="store_true", help=f"write every stack's snapshot to {SNAPSHOT_DIR.name}/"
+    parser = argparse.ArgumentParser(
+        prog="python -m offline_plan",
+        description=__doc__,
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--out", type=Path, help="with --write: another folder for the snapshots")
+    parser.add_argument(
+        "--stack",
+        default="dev",
+        help="stack name: stacks/Pulumi.<stack>.yaml (default: %(default)s)",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--json", action="store_true", help="the plan as JSON instead of text")
+    mode.add_argument(
+        "--write",
+        action="store_true",
+        help="write every stack's plan to stacks/plans/<stack>.txt (--stack is not used)",
+    )
+    mode.add_argument(
+        "--diff",
+        nargs="?",
+        const="HEAD",
+        metavar="REF",
+        help="print the change of the stack's plan against stacks/plans/<stack>.txt as "
+        "committed at the git ref REF (default: HEAD when REF is left out): a summary, then a "
+        "unified diff; exit code 0 whether or not it changed",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="with --write: the folder to write the snapshots to (default: stacks/plans/)",
+    )
     parser.add_argument("--root", type=Path, default=PROJECT_ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.out and not args.write:
+        parser.error("--out goes with --write")
     try:
+        if args.diff is not None:
+            sys.stdout.write(diff(args.stack, args.diff, args.root))
+            return 0
         if args.write:
-            out = args.out or SNAPSHOT_DIR
+            out = args.out or args.root / "stacks" / "plans"
             out.mkdir(parents=True, exist_ok=True)
             for stack in list_stacks(args.root):
                 (out / f"{stack}.txt").write_text(render(stack, root=args.root))
                 print(f"wrote {out / f'{stack}.txt'}")
             return 0
         sys.stdout.write(render(args.stack, args.json, args.root))
-    except (StackFileError, SettingsError) as exc:  # bad input: one report, one exit code
+    except (
+        StackFileError,
+        SettingsError,
+        DiffError,
+    ) as exc:  # bad input: one report, one exit code
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # the program's own errors

@@ -4,24 +4,68 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from dataclasses import dataclass
 from typing import Any
 
-from components.config import PROVIDER_SECRET_KEYS, project_schema
 from components.query_engine.pg_hba import redact
 from components.secret_text import MASK
-from offline_plan.sign_on import sign_on_summary
+from offline_plan.config_view import config_lines, config_values
+from offline_plan.sign_on import sign_on_facts, sign_on_summary
 from rehearsal.mock_engine import PlanResult, Registration, is_secret_wrapper
 from rehearsal.stack_config import SECRET_PLACEHOLDER
 
 SECRET = MASK
-PROVIDER_BLOB = "<serialized dynamic provider>"
 HEADER = """\
 # Offline plan of stack {stack!r} (project {project})
 # The desired state that `pulumi up` would converge to, rendered by running the real program
 # under Pulumi's mock engine: no Pulumi CLI, no credentials, no calls to Okta, Immuta or
 # Kubernetes. Secrets show as {secret}; <...> marks a value known only after apply.
-# Regenerate with `make plan-update`; CI fails when this file is stale."""
+# `+` marks a resource the stack declares: this is the whole desired state, whether or not
+# the stack is deployed; `make plan-diff` shows what changes against a committed snapshot."""
+REGENERATE = "# Regenerate with `make plan-update`; CI fails when this file is stale."
+
+# Inputs that are Pulumi or SDK plumbing, not the desired state a reviewer judges: hidden in
+# text and JSON, and named in the plan's header (only those the plan had) so nothing is
+# dropped silently. Input name -> (resource types, or None for every type; why it is hidden).
+PLUMBING: dict[str, tuple[frozenset[str] | None, str]] = {
+    "__provider": (None, "the dynamic provider's serialized code, stored by the engine"),
+    "compat": (
+        frozenset({"kubernetes:helm.sh/v3:Release"}),
+        "a constant the Kubernetes SDK adds to every Helm release",
+    ),
+}
+
+
+def is_plumbing(resource_type: str, name: str) -> bool:
+    if name not in PLUMBING:
+        return False
+    types = PLUMBING[name][0]
+    return types is None or resource_type in types
+
+
+def desired_inputs(r: Registration) -> dict[str, Any]:
+    """The resource's inputs without the plumbing."""
+    return {k: v for k, v in r.inputs.items() if not is_plumbing(r.type, k)}
+
+
+def omitted(plan: PlanResult) -> dict[str, str]:
+    """The plumbing inputs this plan hides, with why."""
+    names = {k for r in plan.resources for k in r.inputs if is_plumbing(r.type, k)}
+    return {name: PLUMBING[name][1] for name in sorted(names)}
+
+
+def omitted_note(plan: PlanResult) -> list[str]:
+    hidden = omitted(plan)
+    if not hidden:
+        return []
+    said = ", ".join(f"{name} ({why})" for name, why in hidden.items())
+    return textwrap.wrap(
+        f"Hidden inputs (engine plumbing, not desired state): {said}.",
+        width=96,
+        initial_indent="# ",
+        subsequent_indent="# ",
+    )
 
 
 @dataclass(frozen=True)
@@ -75,11 +119,7 @@ class Masker:
             return int(value)
         if isinstance(value, dict):
             return {
-                k: PROVIDER_BLOB
-                if k == "__provider"
-                else SECRET
-                if in_secret and _CREDENTIAL_KEY.search(str(k))
-                else self(v, in_secret)
+                k: SECRET if in_secret and _CREDENTIAL_KEY.search(str(k)) else self(v, in_secret)
                 for k, v in value.items()
             }
         if isinstance(value, list | tuple):
@@ -168,37 +208,13 @@ def _lines(key: str, value: Any, indent: str) -> list[str]:
     return [f"{indent}{key}: {_scalar(value)}"]
 
 
-def _config_text(value: str) -> str:
-    """A config value as written in YAML: arrays and objects as JSON, strings quoted."""
-    if value[:1] in "[{":
-        try:
-            return json.dumps(json.loads(value), ensure_ascii=False, sort_keys=True)
-        except ValueError:
-            pass
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _is_secret(plan: PlanResult, key: str) -> bool:
-    """Secret keys show as `[secret]` whether set or not: the plan never tells which are set."""
-    schema = project_schema()
-    name = key.removeprefix(f"{schema.name}:")
-    declared = key.startswith(f"{schema.name}:") and name in schema.keys
-    return (
-        key in plan.stack.secret_keys
-        or key in PROVIDER_SECRET_KEYS
-        or (declared and schema.keys[name].secret)
-    )
-
-
 def to_text(plan: PlanResult) -> str:
     by_urn = {r.urn: r for r in plan.resources}
     mask = Masker(known_secrets(plan))
-    lines = [HEADER.format(stack=plan.stack.stack, project=plan.stack.project, secret=SECRET), ""]
+    lines = [HEADER.format(stack=plan.stack.stack, project=plan.stack.project, secret=SECRET)]
+    lines += [*omitted_note(plan), REGENERATE, ""]
     lines += sign_on_summary(plan)
-    lines.append("Config")
-    for key in sorted(plan.stack.values):
-        shown = SECRET if _is_secret(plan, key) else _config_text(plan.stack.values[key])
-        lines.append(f"  {key} = {shown}")
+    lines += ["Config", *config_lines(plan)]
     lines += ["", f"Resources ({len(plan.resources)})"]
     for depth, r in _ordered(plan.resources):
         pad = "  " * (depth + 1)
@@ -207,7 +223,7 @@ def to_text(plan: PlanResult) -> str:
         lines.append(f"{pad}    parent: {_label(r.parent_urn, by_urn)}")
         for key in sorted(r.options):
             lines += _lines(key, _named(r.options[key], by_urn), pad + "    ")
-        inputs = mask(r.inputs)
+        inputs = mask(desired_inputs(r))
         for key in sorted(inputs):
             lines += _lines(key, inputs[key], pad + "    ")
     lines += ["", f"Outputs ({len(plan.outputs)})"]
@@ -232,9 +248,9 @@ def to_json(plan: PlanResult) -> str:
     doc = {
         "project": plan.stack.project,
         "stack": plan.stack.stack,
-        "config": {
-            k: SECRET if _is_secret(plan, k) else v for k, v in sorted(plan.stack.values.items())
-        },
+        "config": config_values(plan),
+        "omittedInputs": omitted(plan),
+        "signOn": sign_on_facts(plan),
         "resources": [
             {
                 "type": r.type,
@@ -242,7 +258,7 @@ def to_json(plan: PlanResult) -> str:
                 "parent": _label(r.parent_urn, by_urn),
                 "component": not r.custom,
                 "options": {k: _named(v, by_urn) for k, v in r.options.items()},
-                "inputs": _plain(mask(r.inputs)),
+                "inputs": _plain(mask(desired_inputs(r))),
             }
             for _, r in _ordered(plan.resources)
         ],
