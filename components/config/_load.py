@@ -57,7 +57,7 @@ _FIELD_BY_ALIAS: dict[str, str] = {f.alias or n: n for n, f in ConfigModel.model
 # Keys earlier versions had: what replaced them.
 _REMOVED = {
     "mfaPolicyPriority": "removed: the stack's priorities are fixed and contiguous (the "
-    "bind-account policy 1, the MFA policy 2); see the README's sign-on section",
+    "bind-account policy 1, the MFA policy 2); see docs/okta-sign-on.md",
 }
 _ALLOWED_TYPE = {
     "integer": "a whole number",
