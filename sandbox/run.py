@@ -220,7 +220,8 @@ def _start(
     sandbox.iam_file.chmod(0o644)
     pg_started.result()
     progress.timed(
-        f"Query Engine: role {role}, sample users' roles, pg_hba.conf as the Helm release has it",
+        f"Query Engine: role {role}, sample users' roles, pg_hba.conf as the Helm release has "
+        "it; each non-member's login tried",
         lambda: _query_engine(sandbox, role),
     )
     base = request.org
