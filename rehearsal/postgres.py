@@ -20,6 +20,10 @@ from rehearsal._process import as_user, free_port, give_to, run
 from rehearsal._watchdog import guard_pidfile
 from rehearsal.tls import TestCA
 
+# The Immuta chart's last pg_hba rule: a login no earlier rule matched is asked for a
+# PostgreSQL password (md5), which LDAP users have not.
+CHART_CATCH_ALL = "hostssl immuta all 0.0.0.0/0 md5"
+
 
 @dataclass(frozen=True)
 class HbaRow:
@@ -118,7 +122,7 @@ class Postgres:
         """pg_hba.conf = superuser over the socket, `rules`, then the chart's catch-all."""
         lines = ["local all postgres trust", *rules]
         if catch_all:
-            lines.append("hostssl immuta all 0.0.0.0/0 md5")
+            lines.append(CHART_CATCH_ALL)
         self.hba_file.write_text("\n".join(lines) + "\n")
         give_to("postgres", self.hba_file)
 

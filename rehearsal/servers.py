@@ -19,10 +19,11 @@ from pathlib import Path
 from components.okta.ldap_interface import okta_root_dn
 from rehearsal._process import IS_ROOT, as_user, free_port, give_to, run, system_tool, wait_for_port
 from rehearsal._watchdog import guard_process
-from rehearsal.postgres import HbaRow, Postgres, pg_bin
+from rehearsal.postgres import CHART_CATCH_ALL, HbaRow, Postgres, pg_bin
 from rehearsal.tls import TestCA
 
 __all__ = [
+    "CHART_CATCH_ALL",
     "IS_ROOT",
     "DirectoryGroup",
     "DirectoryUser",

@@ -9,6 +9,9 @@ each bind account's and sample user's deciding Okta sign-on rule from the sign-o
 runs `make verify` against it, prints a summary, and stays up until Ctrl-C or `make
 sandbox-down`; then every process it started is stopped and its folder removed.
 
+With --check it stops once the summary is printed, so the summary names no file and --json
+gives null for every path. The summary also says why the non-member is refused (it tries).
+
 --json prints the connection facts, INCLUDING THE SAMPLE USERS' PASSWORDS: they are local
 sandbox credentials, printed on purpose for scripts. Nothing else prints a password, except a
 generated --user password, shown once. Exit codes: 0 ok, 1 a check failed or the sandbox could
@@ -231,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         request = Request(args.stack, config, settings, tuple(users), org)
         with running(request, Progress(sys.stderr)) as sb:
             if args.json:
-                print(json.dumps(facts(sb), indent=2), flush=True)
+                print(json.dumps(facts(sb, staying=not args.check), indent=2), flush=True)
             else:
                 sys.stdout.write(summary(sb, staying=not args.check))
                 sys.stdout.flush()

@@ -51,7 +51,8 @@ def remember(value: str) -> str:
 
 def check_login(login: str) -> str:
     if not LOGIN_RE.fullmatch(login) or len(login) > 100:
-        raise SandboxError(f"--user {login!r}: give an Okta login in e-mail form (user@domain)")
+        shown = json.dumps(login, ensure_ascii=False)  # quoted, control characters escaped
+        raise SandboxError(f"--user {shown}: give an Okta login in e-mail form (user@domain)")
     return login
 
 
@@ -148,7 +149,7 @@ def apply_program(config: StackConfig, settings: Settings, local: Local) -> Desi
     for user in plan.of_type(OKTA_USER):
         password = unwrap_secrets(user.inputs.get("password"))
         if not isinstance(password, str) or not password:
-            raise SandboxError(f"the Okta user {user.name!r} has no password in the plan")
+            raise SandboxError(f"the Okta user {user.name} has no password in the plan")
         accounts.append(Account(str(user.inputs["login"]), password))
     (iam,) = plan.of_type(IAM_RESOURCE)
     iam_inputs = {k: unwrap_secrets(v) for k, v in iam.inputs.items() if k != "__provider"}

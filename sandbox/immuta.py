@@ -90,7 +90,7 @@ def stored_iam(emulator: ImmutaEmulator, iam_id: str) -> dict[str, Any]:
     """The IAM entry Immuta stores, with the bind password masked."""
     _key, entry = find_iam(emulator.document, iam_id)
     if entry is None:
-        raise SandboxError(f"Immuta holds no IAM {iam_id!r} after the provider created it")
+        raise SandboxError(f"Immuta holds no IAM {iam_id} after the provider created it")
     shown = copy.deepcopy(entry)
     if isinstance(shown.get("credentials"), dict) and "bind_pw" in shown["credentials"]:
         shown["credentials"]["bind_pw"] = MASK

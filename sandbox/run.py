@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
+import psycopg
 from psycopg import sql
 
 from components.config import OKTA_DOMAIN_KEY, OKTA_ORG_KEY, Settings
@@ -104,10 +105,16 @@ class Sandbox:
     verify: dict[str, Any] = field(default_factory=dict)
     # per sample login: the groups Immuta's sync recorded (None: the sync did not list the user)
     groups: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
+    # per non-member: PostgreSQL's answer to its login ("" when it was let in)
+    refusals: dict[str, str] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
-        return bool(self.verify.get("passed")) and all(s.ok for s in self.sign_on)
+        return (
+            bool(self.verify.get("passed"))
+            and all(s.ok for s in self.sign_on)
+            and all(self.refusals.values())
+        )
 
     @property
     def iam_file(self) -> Path:
@@ -206,14 +213,15 @@ def _start(
     sandbox = Sandbox(request, root, root / "private", ca, emulator, desired, slapd, postgres)
     role = str(outputs.result()["queryEngineRole"])
     if role != desired.role:
-        raise SandboxError(f"the IAM's role {role!r} differs from the program's {desired.role!r}")
+        raise SandboxError(f"the IAM's role {role} differs from the program's {desired.role}")
     sandbox.iam = stored_iam(emulator, desired.iam_id)
     sandbox.groups = immuta_groups(emulator, desired.iam_id, (s.login for s in request.samples))
     sandbox.iam_file.write_text(json.dumps(sandbox.iam, indent=2) + "\n")
     sandbox.iam_file.chmod(0o644)
     pg_started.result()
     progress.timed(
-        f"Query Engine: role {role}, sample users' roles, pg_hba.conf as the Helm release has it",
+        f"Query Engine: role {role}, sample users' roles, pg_hba.conf as the Helm release has "
+        "it; each non-member's login tried",
         lambda: _query_engine(sandbox, role),
     )
     base = request.org
@@ -306,3 +314,15 @@ def _query_engine(sandbox: Sandbox, role: str) -> None:
     ]
     sandbox.pgpass.write_text("\n".join(lines) + "\n")  # for psql (PGPASSFILE)
     sandbox.pgpass.chmod(0o600)
+    for user in (s for s in sandbox.request.samples if not s.member):
+        sandbox.refusals[user.login] = _refusal(pg, user.login, user.password, desired.database)
+
+
+def _refusal(pg: Postgres, login: str, password: str, database: str) -> str:
+    """PostgreSQL's answer to a login as `login` (its FATAL message), or "" if it let it in."""
+    try:
+        pg.login(login, password, database)
+    except psycopg.OperationalError as exc:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return text.rpartition("FATAL:")[2].strip() or text
+    return ""

@@ -59,12 +59,49 @@ class BaseOrg:
     source: str = DEFAULT_ORG
 
 
+ORG_SHAPE = (
+    'give a JSON object {"policies": [Okta sign-on policies, each with its "rules"], '
+    '"userGroups": {login: [group ids]}, "everyoneGroupId": id} (the format: docs/sandbox.md)'
+)
+
+
+def _shape_problem(raw: Any) -> str:
+    """What is wrong with the top of an --org document ("" when nothing)."""
+    if not isinstance(raw, dict):
+        return f"the document is a JSON {_json_type(raw)}, not an object"
+    policies, groups = raw.get("policies") or [], raw.get("userGroups") or {}
+    if not isinstance(policies, list) or not all(isinstance(p, dict) for p in policies):
+        return '"policies" must be a list of objects'
+    rules = [p.get("rules") or [] for p in policies]
+    if not all(isinstance(r, list) and all(isinstance(x, dict) for x in r) for r in rules):
+        return 'each policy\'s "rules" must be a list of objects'
+    if not isinstance(groups, dict) or not all(isinstance(v, list) for v in groups.values()):
+        return '"userGroups" must map each login to a list of group ids'
+    return ""
+
+
+def _json_type(value: Any) -> str:
+    names = {list: "array", str: "string", bool: "boolean", int: "number", float: "number"}
+    return names.get(type(value), "null")
+
+
 def load_org(path: Path | None) -> BaseOrg:
     """The org before the stack: Okta's default policy alone, or `path` (see above)."""
     if path is None:
         return BaseOrg(Org(policies=(DEFAULT_POLICY,), everyone_group_id=EVERYONE))
     try:
         raw = json.loads(path.read_text())
+    except OSError as exc:
+        raise OrgFileError(f"--org {path}: cannot read it ({exc.strerror})") from None
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise OrgFileError(f"--org {path}: not JSON ({exc.msg} at {where})") from None
+    except UnicodeDecodeError:
+        raise OrgFileError(f"--org {path}: not UTF-8 text") from None
+    problem = _shape_problem(raw)
+    if problem:
+        raise OrgFileError(f"--org {path}: {problem}; {ORG_SHAPE}")
+    try:
         everyone = str(raw.get("everyoneGroupId") or EVERYONE)
         items: list[dict[str, Any]] = list(raw.get("policies") or [])
         rules = {str(p["id"]): list(p.get("rules") or []) for p in items}
@@ -74,8 +111,14 @@ def load_org(path: Path | None) -> BaseOrg:
             str(login).casefold(): frozenset(str(g) for g in ids)
             for login, ids in (raw.get("userGroups") or {}).items()
         }
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise OrgFileError(f"--org {path}: {type(exc).__name__}: {exc}") from None
+    except KeyError as exc:
+        missing = exc.args[0] if exc.args else "a key"
+        raise OrgFileError(
+            f'--org {path}: a policy or rule lacks "{missing}"; {ORG_SHAPE}'
+        ) from None
+    except (ValueError, TypeError, AttributeError) as exc:
+        why = str(exc) if isinstance(exc, ValueError) else "a value of the wrong type"
+        raise OrgFileError(f"--org {path}: {why}; {ORG_SHAPE}") from None
     if not any(p.system for p in org.policies):  # every Okta org has its default policy
         last = max((p.priority or 0 for p in org.policies), default=0)
         default = replace(DEFAULT_POLICY, priority=last + 1, groups_included=frozenset({everyone}))

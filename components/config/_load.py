@@ -27,7 +27,7 @@ from components.config._peers import (
     peer_problems,
     stack_named,
 )
-from components.config._problems import Problem, SettingsError
+from components.config._problems import Problem, SettingsError, merge_retyped
 from components.config._providers import FREE_NAMESPACES, PROVIDER_KEYS, PROVIDER_SECRET_KEYS
 from components.config._rules import (
     OKTA_DOMAIN_KEY,
@@ -283,7 +283,8 @@ def load_settings(
         problems += account_problems + sign_on(schema, cfg) + required(schema, cfg)
         problems += peer_problems(schema, me, peers) + _named_problems(schema, me)
     if problems or org is None or cfg is None:
-        raise SettingsError(_one_per_key(problems), source=source, secrets=secrets)
+        problems = merge_retyped(_one_per_key(problems))
+        raise SettingsError(problems, source=source, secrets=secrets)
     directory = okta_ldap_directory(
         *org,
         transport=cfg.ldap_transport,

@@ -191,8 +191,9 @@ class ConfigModel(BaseModel):
     def _chart_version(cls, value: str) -> str:
         if value and not _SEMVER_RE.fullmatch(value):
             raise ValueError(
-                "one exact chart version (semantic version, e.g. 4.13.5), not a range or a tag: "
-                "a pinned chart changes only in a reviewed pull request"
+                'one exact chart version in full, e.g. helmChartVersion: "4.13.5" (a semantic '
+                "version), not a range or a tag: a pinned chart changes only in a reviewed pull "
+                "request"
             )
         return value
 

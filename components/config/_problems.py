@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from components.secret_text import MASK, scrub
@@ -18,6 +18,9 @@ class Problem:
     message: str
     value: Any = None
     secret: bool = False
+    # For a value YAML read as another type (quoting fixes that): the message without its
+    # "quote it" example, so that a problem of the text itself joins it (`merge_retyped`).
+    retyped: str = ""
 
     def __str__(self) -> str:
         if self.secret:
@@ -27,6 +30,28 @@ class Problem:
         text = json.dumps(self.value, ensure_ascii=False)
         shown = text if len(text) <= 80 else text[:77] + "..."
         return f"{self.key} = {shown}: {self.message}"
+
+
+def merge_retyped(problems: Iterable[Problem]) -> list[Problem]:
+    """One problem per key when a value must be quoted and its text is refused as well: the
+    quote-it example would otherwise send the user to a second refusal."""
+    problems = list(problems)
+    typed = {p.key for p in problems if p.retyped}
+    also: dict[str, list[str]] = {}
+    for p in problems:
+        if p.key in typed and not p.retyped:
+            also.setdefault(p.key, []).append(p.message)
+    return [
+        replace(
+            p,
+            message=f"{p.retyped}: quote it, but the text is refused too: "
+            + "; ".join(also[p.key]),
+        )
+        if p.retyped and p.key in also
+        else p
+        for p in problems
+        if p.retyped or p.key not in also
+    ]
 
 
 class SettingsError(ValueError):

@@ -102,7 +102,7 @@ def read_stack_file(stack: str, root: Path = PROJECT_ROOT) -> StackFile:
     path = schema.stack_file(stack, root)
     shown = path.relative_to(root)
     if not path.exists():
-        raise StackFileError(f"no stack file {shown} (stacks: {list_stacks(root)})")
+        raise StackFileError(f"no stack file {shown} (stacks: {', '.join(list_stacks(root))})")
     try:
         document_text = path.read_text(encoding="utf-8")
         document: Any = load(document_text) or {}
@@ -149,14 +149,18 @@ def read_stack_file(stack: str, root: Path = PROJECT_ROOT) -> StackFile:
         except GoValueError as exc:  # the CLI cannot read such a file either
             raise StackFileError(f"{shown}: {full}: {exc}") from None
         if textual and not isinstance(value, str):
+            retyped = (
+                f"must be text, but YAML read {_yaml_type(value)}, which the CLI passes as "
+                f"{_shown(values[full], spec)}"
+            )
+            example = _shown_typed(typed.get(key, values[full]), spec)
             problems.append(
                 Problem(
                     full,
-                    f"must be text, but YAML read {_yaml_type(value)}, which the CLI passes as "
-                    f"{_shown(values[full], spec)}: quote it "
-                    f'(e.g. {name}: "{_shown_typed(typed.get(key, values[full]), spec)}")',
+                    f'{retyped}: quote it (e.g. {name}: "{example}")',
                     None if spec is not None and spec.secret else values[full],
                     bool(spec and spec.secret),
+                    retyped,
                 )
             )
     return StackFile(

@@ -26,13 +26,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from components.query_engine.hba_libc import (
-    ZoneName,
-    atoi,
-    numeric_family,
-    split_guc_list,
-    strtol,
-)
+from components.query_engine.hba_address import mask_problem, missing_mask, parse_address
+from components.query_engine.hba_libc import ZoneName, atoi, numeric_family, split_guc_list
 from components.query_engine.pg_hba import MAX_TOKEN_BYTES, PgHbaError, carriable_problem, tokens
 from components.secret_text import MASK, scrub
 
@@ -187,41 +182,21 @@ def _address(rule: Rule, fields: list[list[Tok]], i: int) -> int | None:
         return None
     if not tok.quoted and tok.text in ("all", "samehost", "samenet"):
         return i + 1
-    host, slash, bits = tok.text.partition("/")
-    try:
-        family = numeric_family(host)
-    except ZoneName as zone:
-        rule.add(tok, f"zone {zone} is an interface name; whether it exists depends on the server")
+    address = parse_address(tok.text)
+    if address.problem is not None:
+        rule.add(tok, address.problem)
         return None
-    if slash:
-        if family is None:
-            rule.add(tok, "a host name cannot take a /prefix (PostgreSQL reads it as a host name)")
-            return None
-        parsed = strtol(bits)
-        limit = 32 if family == 4 else 128
-        if parsed is None or parsed[1] or not 0 <= parsed[0] <= limit:
-            dotted = "; a netmask goes in its own column" if "." in bits or ":" in bits else ""
-            rule.add(tok, f"invalid CIDR mask /{bits}: the prefix is 0 to {limit}{dotted}")
-            return None
-        return i + 1
-    if family is None:  # a host name (anything that is not a numeric address): no netmask
+    if address.family is None or not address.needs_mask:
         return i + 1
     if i + 1 >= len(fields):
-        rule.add(tok, "an address without /prefix needs a netmask column after it")
+        rule.add(tok, missing_mask(tok.text, address.family))
         return None
     mask = _one(rule, fields[i + 1], "netmask")
     if mask is None:
         return None
-    try:
-        mask_family = numeric_family(mask.text)
-    except ZoneName as zone:
-        rule.add(mask, f"zone {zone} is an interface name; whether it exists depends on the server")
-        return None
-    if mask_family is None:
-        rule.add(mask, "not a netmask (write it as an address, e.g. 255.255.255.0)")
-        return None
-    if mask_family != family:
-        rule.add(mask, f"an IPv{mask_family} netmask for an IPv{family} address")
+    problem = mask_problem(tok.text, address.family, mask.text, METHODS)
+    if problem is not None:
+        rule.add(mask, problem)
         return None
     return i + 2
 

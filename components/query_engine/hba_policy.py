@@ -15,7 +15,16 @@ def unsafe_problems(line: str) -> list[str]:
         out.add(tok, "includes a file as a list of names; write the names in the rule")
     method, conn = rule.method, rule.conn or ""
     if method is not None and method.text == "trust":
-        out.add(method, "trust lets anyone who matches the rule in without a password")
+        instead = (
+            "peer (the operating system user) or scram-sha-256"
+            if conn == "local"
+            else "scram-sha-256 on a hostssl line (a PostgreSQL password) or ldap with "
+            "ldapscheme=ldaps (a directory password)"
+        )
+        out.add(
+            method,
+            f"trust lets anyone who matches the rule in without a password; use {instead}",
+        )
     if method is not None and conn.startswith("host") and method.text in ("ident", "password"):
         why = {
             "ident": "ident over TCP believes the client machine's ident server",

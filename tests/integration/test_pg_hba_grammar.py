@@ -37,7 +37,7 @@ DELIBERATE = (
     "no rule here",
     "ldapurl is not accepted here",
     "is not an IP address (PostgreSQL resolves names",
-    "is an interface name",
+    "is not accepted here: it names a network interface",
     "includes a file outside",
     "would join the next line",  # a backslash before trailing blanks: pg_hba.py refuses it too
     "a YAML line break on its way through Helm",  # U+0085, U+2028, U+2029 (carriable_problem)
@@ -339,3 +339,33 @@ def test_rule_problems_agrees_with_postgresql_15(
     assert COUNTS["lines"] >= min(500, BATCHES * LINES_PER_BATCH), summary
     assert COUNTS["accepted"] >= COUNTS["lines"] // 10, f"too few valid lines: {summary}"
     assert COUNTS["postgres refuses"] >= COUNTS["lines"] // 10, f"too few broken: {summary}"
+
+
+# The address hints quote PostgreSQL's own words, so that a user finds the line in its log.
+HINTED = [
+    ("hostssl immuta monitoring 10.1.2.3 scram-sha-256", 'invalid IP mask "scram-sha-256"'),
+    ("hostssl immuta monitoring 10.1.2.3 bogus scram-sha-256", "invalid IP mask"),
+    ("hostssl immuta monitoring 10.1.2.3", "end-of-line before netmask specification"),
+    ("hostssl immuta monitoring fe80::/10%eth0 scram-sha-256", "invalid CIDR mask in address"),
+    ("hostssl immuta monitoring fe80::/10%1 scram-sha-256", "invalid CIDR mask in address"),
+    ("hostssl immuta monitoring 10.0.0.0/33 scram-sha-256", "invalid CIDR mask in address"),
+    (
+        "hostssl immuta monitoring example.com/24 scram-sha-256",
+        "specifying both host name and CIDR mask is invalid",
+    ),
+    ("hostssl immuta monitoring 10.0.0.0 ffff:: scram-sha-256", "IP address and mask do not match"),
+]
+
+
+def test_address_hints_quote_what_postgresql_15_says(
+    postgres: Postgres, conn: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    lines = [line for line, _ in HINTED]
+    body = "\n".join(["local all postgres trust", *lines]) + "\n"
+    postgres.hba_file.write_bytes(body.encode("utf-8"))
+    rows = {row.line_number: row for row in postgres.hba_rules(conn)}
+    for number, (line, words) in enumerate(HINTED, start=2):
+        error = rows[number].error or ""
+        assert words in error, (line, error)
+        (problem,) = rule_problems(line)
+        assert f"(PostgreSQL: {words}" in problem, (line, problem)

@@ -111,6 +111,12 @@ def test_json_facts_let_a_member_in_and_keep_the_non_member_out_until_sandbox_do
         refused = psql(facts, outsider["login"], outsider["password"])
         assert refused.returncode != 0
         assert "authentication failed" in refused.stderr
+        # the sandbox tried the same login and says so
+        assert "password authentication failed" in outsider["queryEngineRefusal"]
+        # dev uses StartTLS: its IAM keeps Okta's LDAPS port 636, reached at slapd's LDAPS port
+        assert facts["immuta"]["iam"]["options"]["port"] == 636
+        assert facts["immuta"]["iamLdapReachedAt"]["port"] == facts["ldap"]["ldapsPort"]
+        assert Path(facts["immuta"]["iamFile"]).is_file()
 
         down = subprocess.run(
             sandbox("--down"), cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
@@ -145,6 +151,15 @@ def test_check_passes_prints_a_summary_and_leaves_nothing_behind(workdir: Path) 
     out = result.stdout
     assert out.rstrip().endswith("SANDBOX OK")
     assert "PASS 6 Query Engine login as the probe user" in out
+    # checks counted as checks, skips with their reason; no path that --check removes
+    assert re.search(r"  OK: 6 passed, 2 skipped \(7, 8: [^)]+\), 0 failed of 8 checks\n", out)
+    assert str(base) not in out
+    assert "so no file is named here" in out
+    assert re.search(
+        r"carol@acme\.example +refused, as intended: not in the role okta_user, .*catch-all.*"
+        r'password authentication failed for user "carol@acme\.example"',
+        out,
+    )
     assert "Not rehearsed: Okta itself" in out
     # The generated --user password is printed once; no other password is.
     (shown,) = GENERATED.findall(out)

@@ -220,3 +220,56 @@ def test_starttls_on_the_ldaps_port_is_a_warning(
     assert cli.main(["--stack", "t", "--root", str(root)]) == 0
     err = capsys.readouterr().err
     assert "warning: ldapPort 636 is the standard port of ldaps" in err
+
+
+@dataclass(frozen=True)
+class Hint:
+    name: str
+    text: str
+    key: str
+    says: tuple[str, ...]  # the real problem and its fix
+    not_says: tuple[str, ...] = ()  # what an earlier hint said, pointing the wrong way
+
+
+def rules(*lines: str) -> str:
+    return stack(f"{P}queryEngineExtraPgHbaRules: [" + ", ".join(f'"{r}"' for r in lines) + "]")
+
+
+CHART = P + "helmChartVersion"
+HINTS = [
+    Hint("an address without /32 before the method", rules("hostssl immuta monitoring 10.1.2.3 scram-sha-256"), P + "queryEngineExtraPgHbaRules",
+         ("token 'scram-sha-256': read as the netmask, not as the method", "10.1.2.3 has no /prefix", 'invalid IP mask "scram-sha-256"', "CIDR length, e.g. 10.1.2.3/32", "a netmask column after it, e.g. 10.1.2.3 255.255.255.255"),
+         ("not a netmask", "write it as an address")),
+    Hint("an IPv6 address without /128 at the end", rules("hostssl immuta monitoring 2001:db8::7"), P + "queryEngineExtraPgHbaRules",
+         ("token '2001:db8::7'", "end-of-line before netmask specification", "CIDR length, e.g. 2001:db8::7/128"), ("not a netmask",)),
+    Hint("a zone id after the prefix", rules("hostssl immuta monitoring fe80::/10%eth0 scram-sha-256"), P + "queryEngineExtraPgHbaRules",
+         ("token 'fe80::/10%eth0'", "a zone id (%eth0) cannot follow the /prefix", "invalid CIDR mask in address", "leave it out: fe80::/10"),
+         ("netmask", "the prefix is 0 to 128")),
+    Hint("a zone id before the prefix", rules("hostssl immuta monitoring fe80::1%eth0/64 scram-sha-256"), P + "queryEngineExtraPgHbaRules",
+         ("a zone id (%eth0) is not accepted here", "network interface of the Query Engine's server", "without the zone id, e.g. fe80::1/64"), ("netmask",)),
+    Hint("an unquoted short chart version", stack(f"{CHART}: 4.13", drop=(CHART,)), CHART,
+         ('YAML read a number, which the CLI passes as "4.13": quote it', "the text is refused too", "one exact chart version in full", 'helmChartVersion: "4.13.5"'),
+         ('(e.g. helmChartVersion: "4.13")', "(2 problem(s))")),
+    Hint("a quoted short chart version", stack(f'{CHART}: "4.13"', drop=(CHART,)), CHART,
+         ("one exact chart version in full", 'helmChartVersion: "4.13.5"'), ("quote it",)),
+    Hint("trust over TCP", rules("hostssl immuta all 10.0.0.0/8 trust"), P + "queryEngineExtraPgHbaRules",
+         ("trust lets anyone who matches the rule in without a password", "use scram-sha-256 on a hostssl line", "or ldap with ldapscheme=ldaps")),
+    Hint("trust on the local socket", rules("local all all trust"), P + "queryEngineExtraPgHbaRules",
+         ("trust lets anyone", "use peer (the operating system user) or scram-sha-256")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("hint", HINTS, ids=[h.name for h in HINTS])
+def test_a_hint_names_the_real_problem_and_its_fix(
+    hint: Hint, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = _project(tmp_path, hint.text)
+    assert cli.main(["--stack", "t", "--root", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert "(1 problem(s))" in err, err
+    assert FILE in err
+    assert f"  - {hint.key}" in err, err
+    for words in hint.says:
+        assert words in err, (words, err)
+    for words in hint.not_says:
+        assert words not in err, (words, err)

@@ -98,8 +98,9 @@ def test_loader_supplies_a_placeholder_for_unset_credentials(tmp_path: Path) -> 
 
 def test_loader_names_a_missing_stack(tmp_path: Path) -> None:
     root = _project(tmp_path, "config: {}\n")
-    with pytest.raises(StackFileError, match=r"no stack file .*Pulumi.nope.yaml"):
+    with pytest.raises(StackFileError, match=r"no stack file .*Pulumi.nope.yaml") as info:
         load_stack_config("nope", root)
+    assert str(info.value).endswith("(stacks: t)")  # a plain list, no Python repr
 
 
 def test_the_sync_cron_default_is_a_valid_five_field_rule() -> None:

@@ -210,7 +210,7 @@ DELIBERATE = [
     ("local all all peer map=a\rb", "carriage return"),
     ("local all all peer map=a\0", "NUL"),
     ('local all all peer map="a\u2028b"', "U+2028"),
-    ("host all all fe80::1%lo/64 md5", "interface name"),
+    ("host all all fe80::1%lo/64 md5", "zone id (%lo) is not accepted here"),
     (f'{HOST} ldap ldapurl="ldaps://h:636/dc=x"', "ldapurl"),
     (f"{HOST} radius radiusservers=localhost radiussecrets=a", "not an IP address"),
 ]
@@ -260,8 +260,8 @@ def test_an_11044_byte_token_is_refused() -> None:
 
 def test_a_dotted_mask_after_the_slash_is_refused() -> None:
     assert rule_problems("host all all 10.0.0.0/255.0.0.0 md5") == [
-        "token '10.0.0.0/255.0.0.0': invalid CIDR mask /255.0.0.0: the prefix is 0 to 32; "
-        "a netmask goes in its own column"
+        "token '10.0.0.0/255.0.0.0': invalid CIDR mask /255.0.0.0 (PostgreSQL: invalid CIDR "
+        "mask in address): the prefix is 0 to 32; a netmask goes in its own column"
     ]
     assert rule_problems("host all all 10.0.0.0 255.0.0.0 md5") == []
 

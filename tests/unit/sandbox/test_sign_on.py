@@ -102,11 +102,33 @@ def test_a_bind_account_that_needs_mfa_fails() -> None:
     assert SignOn("alice@acme.example", "member", Decision(policy, mfa_rule)).ok  # only shown
 
 
-def test_an_unreadable_org_file_is_refused_with_its_path(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('{"policies": [{"name": "no id"}]}', 'a policy or rule lacks "id"'),
+        ("[1]", "the document is a JSON array, not an object"),
+        ('{"policies": 3}', '"policies" must be a list of objects'),
+        ('{"policies": [{"id": "p", "rules": 5}]}', 'each policy\'s "rules" must be a list'),
+        ('{"userGroups": {"alice@acme.example": "00g1"}}', '"userGroups" must map each login'),
+        ("nope", "not JSON (Expecting value at line 1, column 1)"),
+        (None, "cannot read it (No such file or directory)"),
+    ],
+)
+def test_a_bad_org_file_is_refused_with_its_path_and_what_is_allowed(
+    tmp_path: Path, text: str | None, problem: str
+) -> None:
     bad = tmp_path / "org.json"
-    bad.write_text('{"policies": [{"name": "no id"}]}')
-    with pytest.raises(OrgFileError, match=str(bad)):
+    if text is not None:
+        bad.write_text(text)
+    with pytest.raises(OrgFileError) as info:
         load_org(bad)
+    message = str(info.value)
+    assert message.startswith(f"--org {bad}: {problem}")
+    if text is not None and text != "nope":
+        assert '{"policies": [Okta sign-on policies' in message
+    # no Python internals: class names or a repr of the parsed value
+    for python in ("Error:", "' object", "'int'", "'list'", "[Errno"):
+        assert python not in message
 
 
 def test_a_stale_pid_file_names_no_running_sandbox(tmp_path: Path) -> None:
