@@ -462,10 +462,15 @@ def test_the_whole_run_skips_check_8_without_a_token(okta: OktaEmulator, run: An
     assert okta.requests == []
 
 
-def test_a_negative_warn_window_is_refused(run: Any) -> None:
-    with pytest.raises(SystemExit) as exc:
-        run({}, "--password-warn-days", "-1")
-    assert exc.value.code == 2
+def test_a_negative_warn_window_is_refused_before_okta_is_read(
+    okta: OktaEmulator, run: Any
+) -> None:
+    code, text = run({}, "--password-warn-days", "-1", "--json")
+    assert code == 2
+    assert json.loads(text)["errors"] == [
+        {"input": "--password-warn-days", "message": "must be 0 or more"}
+    ]
+    assert okta.requests == []
 
 
 # --- real and documented answers (tests/support/okta_bodies.py) ------------------------------
