@@ -102,7 +102,7 @@ def read_stack_file(stack: str, root: Path = PROJECT_ROOT) -> StackFile:
     path = schema.stack_file(stack, root)
     shown = path.relative_to(root)
     if not path.exists():
-        raise StackFileError(f"no stack file {shown} (stacks: {list_stacks(root)})")
+        raise StackFileError(f"no stack file {shown} (stacks: {', '.join(list_stacks(root))})")
     try:
         document_text = path.read_text(encoding="utf-8")
         document: Any = load(document_text) or {}
