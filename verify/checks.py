@@ -163,7 +163,9 @@ def bind(t: Target, dn: str, password: str) -> tuple[ldap3.Connection | None, Di
     except LDAPSocketReceiveError:
         return None, diagnose_bind(None, "", timed_out=True)
     except LDAPSocketOpenError as exc:
-        return None, Diagnosis(f"cannot open the LDAP connection ({exc})", "see check 1")
+        # ldap3 puts a list of (exception, address) pairs after its message: not shown.
+        why = exc.args[0] if exc.args and isinstance(exc.args[0], str) else type(exc).__name__
+        return None, Diagnosis(f"cannot open the LDAP connection ({why})", "see check 1")
     except LDAPException as exc:
         return None, diagnose_bind(None, type(exc).__name__)
 

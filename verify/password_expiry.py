@@ -320,13 +320,11 @@ def _read(
                 account_policy(p, api.rules(str(p["id"])) if needs_rules(p, sets) else None)
                 for p in raw
             ]
-        except (KeyError, TypeError, ValueError) as exc:
-            why = (
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            why = (  # Python's own texts (a KeyError's repr, int()'s) are not shown
                 f"a policy has no field {exc.args[0]}"
                 if isinstance(exc, KeyError)
-                else str(exc)
-                if isinstance(exc, ValueError)
-                else "a policy in a shape this check does not read"
+                else "a policy has a field of a type Okta does not document"
             )
             raise OktaError(f"cannot read the org's PASSWORD policies: {why}") from None
     return policies, found
