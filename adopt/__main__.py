@@ -37,8 +37,8 @@ from components.secret_text import scrub
 
 EXIT_INPUT = 2
 EPILOG = """exit codes:
-  0  the plan is complete: import, then `pulumi preview` should show no replace or delete
-  1  something needs your decision (the report's "decide" section)
+  0  the plan is complete (the import file and the config changes cover everything found)
+  1  something needs your decision (the report's "Needs your decision" section)
   2  an input is missing or unusable (every one is listed in one report, before anything is
      sent), a read failed, or the command line is wrong
 

@@ -5,9 +5,9 @@ on PATH, or --outputs FILE) and config (the stack file, `pulumi config --json --
 or --config FILE; IMMUTA_API_KEY overrides the key; okta:apiToken, else OKTA_API_TOKEN, or
 the provider's OAuth keys okta:clientId, okta:privateKeyId, okta:privateKey and okta:scopes,
 read Okta's sign-on and enrollment policies for check 7 and the bind accounts' password state
-for check 8), then
-runs each check with a pass/fail line and, on failure, the likely cause and the fix. Exit code 0
-only when every check that ran passed. No secret is printed.
+for check 8), then runs each check with a pass/fail line and, on failure, the likely cause and
+the fix. A check whose input is not given (no probe login, no Okta credentials) is skipped.
+No secret is printed.
 """
 
 from __future__ import annotations
@@ -85,7 +85,10 @@ def parser() -> argparse.ArgumentParser:
         "it is on PATH; the stack file alone otherwise)",
     )
     p.add_argument(
-        "--probe-login", metavar="LOGIN", help="an Okta login to search for and log in as"
+        "--probe-login",
+        metavar="LOGIN",
+        help="an Okta login to search for and bind as (checks 3 and 4; its password from "
+        "--probe-password-env or --prompt; default: both skipped)",
     )
     p.add_argument(
         "--probe-password-env",
@@ -99,7 +102,13 @@ def parser() -> argparse.ArgumentParser:
         metavar="HOST",
         help="log in to the Query Engine as the probe user (check 6; default: skipped)",
     )
-    p.add_argument("--query-engine-port", type=int, default=5432, help="(default: %(default)s)")
+    p.add_argument(
+        "--query-engine-port",
+        metavar="PORT",
+        type=int,
+        default=5432,
+        help="the Query Engine's port (default: %(default)s)",
+    )
     p.add_argument(
         "--query-engine-ca", metavar="FILE", help="CA file for the Query Engine's TLS "
         "(default: the system's CAs)"

@@ -188,6 +188,6 @@ def test_help_shows_the_defaults_and_exit_codes_and_runs_nothing(
         "else ~/.kube/config)",
     ):
         assert default in text
-    assert "exit codes: 0 the plan is complete" in text
+    assert "exit codes: 0 the plan is complete (the import file" in text
     assert "1 something needs your decision" in text
     assert "2 an input is missing or unusable" in text

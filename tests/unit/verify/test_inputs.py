@@ -270,7 +270,7 @@ def test_help_shows_the_defaults_and_exit_codes_and_runs_nothing(
         "(default: VERIFY_PROBE_PASSWORD)",
         "per connection and request (default: 10.0)",
         "when larger; default: 14)",
-        "--query-engine-port QUERY_ENGINE_PORT (default: 5432)",
+        "the Query Engine's port (default: 5432)",
     ):
         assert default in text
     assert "exit codes: 0 every check that ran passed 1 a check failed" in text
