@@ -27,7 +27,13 @@ from components.config import (
 )
 from components.config.stack_file import StackFileError, read_stack_file
 from components.immuta.connection import API_KEY_KEY, connection_from_config
-from components.okta.api_connection import OAUTH_ENV, TOKEN_ENV, okta_connection_from_config
+from components.okta.api_connection import (
+    API_TOKEN_KEY,
+    OAUTH_ENV,
+    PRIVATE_KEY_KEY,
+    TOKEN_ENV,
+    okta_connection_from_config,
+)
 from components.okta.errors import OktaConfigError
 from components.outputs import StackOutput as Out
 from verify.checks import BindAccount, Target
@@ -160,7 +166,8 @@ def known_secrets(outputs: Mapping[str, Any], config: Mapping[str, str], *envs: 
     """Every secret verify may hold (and the values of `envs`), to mask in whatever it prints."""
     schema = project_schema()
     secret = {schema.full(k) for k in schema.secret_keys}
-    found = [v for k, v in config.items() if k in secret or k.startswith("okta:")]
+    secret |= {API_TOKEN_KEY, PRIVATE_KEY_KEY}
+    found = [v for k, v in config.items() if k in secret]
     passwords = outputs.get(Out.BIND_PASSWORDS)
     if isinstance(passwords, dict):
         found += [str(p) for p in passwords.values()]
@@ -316,13 +323,14 @@ def build_target(args: argparse.Namespace) -> Target:
     if args.prompt:
         probe_password = getpass.getpass(f"password of {args.probe_login}: ") or None
     schema = project_schema()
+    # simpleBind: PostgreSQL binds at uid=<login>,<the root DN>, with no search.
+    simple_dn = f"uid={{login}},{base.removeprefix('ou=users,')}" if mode == "simpleBind" else None
     return Target(
         host=host, port=port, transport=transport, user_base_dn=base,
         accounts=tuple({a.dn: a for a in accounts}.values()),  # shared mode: one bind
         iam_id=iam_id, immuta=immuta, immuta_sync_problem=sync_problem,
         search_filter=config.get(schema.full("queryEngineSearchFilter")) or None,
-        simple_bind_dn=f"uid={{login}},{base.removeprefix('ou=users,')}"
-        if mode == "simpleBind" else None,
+        simple_bind_dn=simple_dn,
         database=config.get(schema.full("queryEngineDatabase")) or "immuta",
         ldap_ca=args.ldap_ca, probe_login=args.probe_login, probe_password=probe_password,
         query_engine_host=args.query_engine_host, query_engine_port=args.query_engine_port,
