@@ -9,83 +9,174 @@ for a token, `/bim/apikey/authenticate`) and the cluster (your kubeconfig:
 --kubeconfig, $KUBECONFIG or ~/.kube/config; --kube-context). The config comes from the stack
 file plus `pulumi config --json --show-secrets` (when the Pulumi CLI is on PATH) or --config.
 
-Writes one file: the import file for `pulumi import --file` (--import-file, default
-pulumi-import-<stack>.json). Prints the report (or --json). Nothing is written to Okta, Immuta
-or the cluster, and no secret is printed.
-Exit code: 0 the plan is complete; 1 something needs your decision; 2 an input or read failed.
+Writes one file: the import file for `pulumi import --file` (--import-file). Prints the report
+(or --json). Nothing is written to Okta, Immuta or the cluster, and no secret is printed.
+Every missing or unusable input is named in one report before anything is sent.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import ssl
 import sys
-from pathlib import Path
+import textwrap
+from typing import NoReturn
 
 from adopt.discover import Connections, adopt
 from adopt.helm_release import ReleaseRecordError
-from adopt.inputs import InputError, load_inputs
+from adopt.inputs import InputError
 from adopt.kube import KubeError, load_target
+from adopt.preflight import check_inputs, import_path
 from adopt.readonly import WriteRefused
 from adopt.report import import_file_text, render_json, render_text
+from components.config import Problem
 from components.immuta.client import ImmutaError
-from components.immuta.connection import connection_from_config
-from components.okta.api_connection import SET_TOKEN_HINT, okta_connection_from_config
-from components.okta.errors import OktaConfigError, OktaError
+from components.okta.errors import OktaError
 from components.secret_text import scrub
+
+EXIT_INPUT = 2
+EPILOG = """exit codes:
+  0  the plan is complete (the import file and the config changes cover everything found)
+  1  something needs your decision (the report's "Needs your decision" section)
+  2  an input is missing or unusable (every one is listed in one report, before anything is
+     sent), a read failed, or the command line is wrong
+
+With --json, errors are a JSON object on stdout as well:
+  {"stack": ..., "exitCode": 2,
+   "errors": [{"input": "<key, option or variable>", "message": "..."}]}
+"""
+FAILURES: dict[type[Exception], str] = {
+    OktaError: "Okta",
+    ImmutaError: "Immuta",
+    KubeError: "cluster",
+    ReleaseRecordError: "cluster",
+    WriteRefused: "read-only guard",
+    InputError: "stack config",
+    ValueError: "stack config",
+    ssl.SSLError: "TLS set-up (a CA in the kubeconfig, or immutaCaCertificate)",
+}
+
+
+class _Help(argparse.RawDescriptionHelpFormatter):
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        # Never break inside a file name such as pulumi-import-<stack>.json.
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+
+class UsageError(Exception):
+    """The command line cannot be parsed (argparse's message)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="python -m adopt",
         description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG,
+        formatter_class=_Help,
     )
-    p.add_argument("--stack", default="dev")
-    p.add_argument("--config", help="JSON of `pulumi config --json --show-secrets`")
-    p.add_argument("--import-file", help="where to write the import file")
-    p.add_argument("--okta-url", help="Okta API address (http only for 127.0.0.1/localhost)")
-    p.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
-    p.add_argument("--kube-context", help="kubeconfig context (default: current-context)")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds per request")
-    p.add_argument("--json", action="store_true", help="the report as JSON")
+    p.add_argument("--stack", default="dev", help="the stack to adopt into (default: %(default)s)")
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="JSON of `pulumi config --json --show-secrets` (default: ask the Pulumi CLI when "
+        "it is on PATH; the stack file alone otherwise)",
+    )
+    p.add_argument(
+        "--import-file",
+        metavar="FILE",
+        help="where to write the import file (default: pulumi-import-<stack>.json)",
+    )
+    p.add_argument(
+        "--okta-url",
+        metavar="URL",
+        help="Okta API address (default: https://<okta:orgName>.<okta:baseUrl>; http only for "
+        "127.0.0.1/localhost)",
+    )
+    p.add_argument(
+        "--kubeconfig",
+        metavar="FILE",
+        help="kubeconfig file (default: the first existing file of $KUBECONFIG, else "
+        "~/.kube/config)",
+    )
+    p.add_argument(
+        "--kube-context", metavar="NAME", help="kubeconfig context (default: current-context)"
+    )
+    p.add_argument(
+        "--timeout",
+        metavar="SECONDS",
+        type=float,
+        default=30.0,
+        help="per request (default: %(default)s)",
+    )
+    p.add_argument("--json", action="store_true", help="the report (or the errors) as JSON")
     return p
 
 
+def report_problems(
+    stack: str, problems: list[Problem], secrets: list[str], as_json: bool, *, read: bool = False
+) -> int:
+    """The problems at once, as JSON on stdout or as text on stderr; exit code 2."""
+    if as_json:
+        body = {
+            "stack": stack,
+            "exitCode": EXIT_INPUT,
+            "errors": [{"input": p.key, "message": p.message} for p in problems],
+        }
+        print(scrub(json.dumps(body, indent=2), secrets))
+        return EXIT_INPUT
+    if read:
+        lines = [f"error: {p.message}" for p in problems]
+    else:
+        count = f"{len(problems)} input problem" + ("s" if len(problems) > 1 else "")
+        lines = [f"error: adopt cannot start, {count} (nothing was sent):"]
+        lines += [f"  - {p}" for p in problems]
+    print(scrub("\n".join(lines), secrets), file=sys.stderr)
+    return EXIT_INPUT
+
+
+def _failure(exc: Exception) -> Problem:
+    source = next(name for kind, name in FAILURES.items() if isinstance(exc, kind))
+    text = str(exc) if not isinstance(exc, ssl.SSLError) else f"{exc.reason or exc.strerror}"
+    return Problem(source, text)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    path = args.import_file or f"pulumi-import-{args.stack}.json"
-    secrets: list[str] = []
+    given = sys.argv[1:] if argv is None else argv
     try:
-        inputs = load_inputs(args.stack, args.config)
-        secrets = inputs.secrets()
-        okta = okta_connection_from_config(
-            inputs.live, base_url=args.okta_url, timeout=args.timeout
-        )
-        if okta is None:
-            raise InputError(f"no Okta credentials: {SET_TOKEN_HINT}")
-        immuta = connection_from_config(inputs.live, timeout=args.timeout)
-        if immuta is None:
-            raise InputError(
-                "no Immuta connection: set immutaUrl and immutaApiKey (or IMMUTA_API_KEY)"
-            )
-        kube = load_target(args.kubeconfig, args.kube_context)
-        result = adopt(
-            inputs, Connections(okta=okta, immuta=immuta, kube=kube, timeout=args.timeout)
-        )
-    except (
-        InputError,
-        OktaConfigError,
-        OktaError,
-        ImmutaError,
-        KubeError,
-        ReleaseRecordError,
-        WriteRefused,
-        ValueError,
-    ) as exc:
-        print(f"error: {scrub(str(exc), secrets)}", file=sys.stderr)
-        return 2
-    Path(path).write_text(import_file_text(result))
-    sys.stdout.write(render_json(result, path) if args.json else render_text(result, path))
+        args = parser().parse_args(given)
+    except UsageError as exc:
+        if "--json" not in given:
+            parser().print_usage(sys.stderr)
+        stack = next((given[i + 1] for i, a in enumerate(given[:-1]) if a == "--stack"), "dev")
+        return report_problems(stack, [Problem("command line", str(exc))], [], "--json" in given)
+    checked = check_inputs(args)
+    secrets = checked.secrets()
+    if checked.problems:
+        return report_problems(args.stack, checked.problems, secrets, args.json)
+    inputs, okta, immuta = checked.inputs, checked.okta, checked.immuta
+    assert inputs is not None
+    assert okta is not None
+    assert immuta is not None
+    path = import_path(args)
+    try:
+        kube = load_target(args.kubeconfig, args.kube_context)  # runs an exec plugin, if any
+        connections = Connections(okta=okta, immuta=immuta, kube=kube, timeout=args.timeout)
+        result = adopt(inputs, connections)
+    except tuple(FAILURES) as exc:
+        return report_problems(args.stack, [_failure(exc)], secrets, args.json, read=True)
+    try:
+        path.write_text(import_file_text(result))
+    except OSError as exc:
+        why = f"cannot write {path} ({exc.strerror})"
+        return report_problems(args.stack, [Problem("--import-file", why)], secrets, args.json)
+    shown = str(path)
+    sys.stdout.write(render_json(result, shown) if args.json else render_text(result, shown))
     return 1 if result.blocked() else 0
 
 

@@ -71,7 +71,7 @@ SOURCES = {  # where the stack's value of each option comes from
 TLS_MEANING = (
     "StartTLS (ldaptls=1, port 389) ends every login within LDAPTIMEOUT or "
     "authentication_timeout when Okta stalls; LDAPS logins stay stuck and hold connections "
-    "(README: When Okta stalls)"
+    '(see docs/query-engine.md, "When Okta stalls")'
 )
 
 

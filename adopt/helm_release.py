@@ -66,9 +66,9 @@ def decode_record(secret: Mapping[str, Any]) -> dict[str, Any]:
             raw = gzip.decompress(raw)
         record = json.loads(raw)
     except (KeyError, binascii.Error, OSError, EOFError, ValueError):
-        raise ReleaseRecordError(f"secret {name!r} does not hold a Helm 3 release record") from None
+        raise ReleaseRecordError(f'secret "{name}" does not hold a Helm 3 release record') from None
     if not isinstance(record, dict):
-        raise ReleaseRecordError(f"secret {name!r} does not hold a Helm 3 release record")
+        raise ReleaseRecordError(f'secret "{name}" does not hold a Helm 3 release record')
     return record
 
 

@@ -65,7 +65,25 @@ def _cli_config(stack: str) -> Any:
     )
     if done.returncode != 0:
         raise InputError(f"`pulumi config --stack {stack}` failed: {done.stderr.strip()[:300]}")
-    return json.loads(done.stdout)
+    try:
+        return json.loads(done.stdout)
+    except ValueError:
+        raise InputError(f"`pulumi config --stack {stack}` printed no JSON") from None
+
+
+def _config_file(path: str) -> Any:
+    what = "give the JSON of `pulumi config --json --show-secrets`"
+    try:
+        return json.loads(Path(path).read_text())
+    except IsADirectoryError:
+        raise InputError(f"--config {path} is a folder; {what}") from None
+    except OSError as exc:
+        raise InputError(f"--config {path}: cannot read it ({exc.strerror}); {what}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"--config {path} is not UTF-8 text; {what}") from None
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno} column {exc.colno}"
+        raise InputError(f"--config {path} is not JSON ({exc.msg} at {where}); {what}") from None
 
 
 def load_inputs(stack: str, config_file: str | None = None) -> StackInputs:
@@ -76,15 +94,19 @@ def load_inputs(stack: str, config_file: str | None = None) -> StackInputs:
         raise InputError(str(exc)) from None
     raw: Any = None
     if config_file:
-        try:
-            raw = json.loads(Path(config_file).read_text())
-        except (OSError, ValueError) as exc:
-            raise InputError(f"--config {config_file}: not a JSON config file ({exc})") from None
+        raw = _config_file(config_file)
     elif shutil.which("pulumi"):
         raw = _cli_config(stack)
+    else:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise InputError(
+            f"--config {config_file or ''}: must be a JSON object of `project:key` -> value, as "
+            "`pulumi config --json --show-secrets` prints"
+        )
     given: dict[str, str] = {}
     secret: set[str] = set()
-    for key, item in (raw or {}).items():
+    for key, item in raw.items():
         if isinstance(item, Mapping):
             value = item.get("value", "")
             if item.get("secret"):

@@ -19,7 +19,7 @@ import ssl
 import subprocess
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -46,6 +46,7 @@ class KubeTarget:
     token: str | None = field(default=None, repr=False)
     cert_pem: str | None = field(default=None, repr=False)
     key_pem: str | None = field(default=None, repr=False)
+    exec_spec: Mapping[str, Any] | None = field(default=None, repr=False)  # not yet run
 
     def secrets(self) -> tuple[str, ...]:
         return tuple(s for s in (self.token, self.key_pem) if s)
@@ -65,7 +66,7 @@ def _named(items: Any, name: str, kind: str, source: Path) -> Mapping[str, Any]:
         if isinstance(item, Mapping) and item.get("name") == name:
             body = item.get(kind)
             return body if isinstance(body, Mapping) else {}
-    raise KubeError(f"{source}: no {kind} named {name!r}")
+    raise KubeError(f'{source}: no {kind} named "{name}"')
 
 
 def _file_or_data(entry: Mapping[str, Any], key: str, base: Path) -> str | None:
@@ -96,10 +97,13 @@ def _exec_credential(spec: Mapping[str, Any], source: Path) -> Mapping[str, Any]
             args, capture_output=True, text=True, env=env, timeout=60, check=False
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise KubeError(f"{source}: the exec credential plugin {command!r} failed: {exc}") from None
+        why = (exc.strerror or "cannot run") if isinstance(exc, OSError) else "no answer in 60 s"
+        raise KubeError(
+            f'{source}: the exec credential plugin "{command}" failed ({why})'
+        ) from None
     if done.returncode != 0:
         raise KubeError(
-            f"{source}: the exec credential plugin {command!r} exited with {done.returncode}; "
+            f'{source}: the exec credential plugin "{command}" exited with {done.returncode}; '
             "run it yourself (kubectl get ns) to see why"
         )
     try:
@@ -111,15 +115,21 @@ def _exec_credential(spec: Mapping[str, Any], source: Path) -> Mapping[str, Any]
     return status if isinstance(status, Mapping) else {}
 
 
-def load_target(explicit: str | None = None, context: str | None = None) -> KubeTarget:
+def check_kubeconfig(explicit: str | None = None, context: str | None = None) -> KubeTarget:
+    """The kubeconfig's target as far as reading files takes it: no credential plugin runs and
+    nothing is sent. A user with an `exec` plugin has no credential yet (load_target runs it)."""
     path = kubeconfig_path(explicit)
     try:
         config = yaml.safe_load(path.read_text())
+    except IsADirectoryError:
+        raise KubeError(f"{path} is a folder, not a kubeconfig; pass --kubeconfig FILE") from None
     except OSError as exc:
+        none = "none of the files in KUBECONFIG exists; " if os.environ.get("KUBECONFIG") else ""
         raise KubeError(
-            f"cannot read the kubeconfig {path} ({exc.strerror}); set KUBECONFIG or --kubeconfig"
+            f"cannot read the kubeconfig {path} ({exc.strerror}); {none}set KUBECONFIG or "
+            "--kubeconfig FILE"
         ) from None
-    except yaml.YAMLError:
+    except (yaml.YAMLError, UnicodeDecodeError):
         raise KubeError(f"{path} is not a YAML kubeconfig") from None
     if not isinstance(config, Mapping):
         raise KubeError(f"{path} is not a kubeconfig (not a mapping)")
@@ -134,38 +144,52 @@ def load_target(explicit: str | None = None, context: str | None = None) -> Kube
     secure = parts.scheme == "https" and bool(parts.hostname)
     if not (secure or (parts.scheme == "http" and (parts.hostname or "") in LOOPBACK)):
         raise KubeError(
-            f"{path}: cluster server {server!r} must be https:// (http only on loopback)"
+            f'{path}: cluster server "{server}" must be https:// (http only on loopback)'
         )
     if cluster.get("insecure-skip-tls-verify"):
         raise KubeError(
-            f"{path}: context {name!r} skips TLS verification; adopt reads secrets, so it needs "
+            f'{path}: context "{name}" skips TLS verification; adopt reads secrets, so it needs '
             "the cluster's CA (certificate-authority or certificate-authority-data)"
         )
     base = path.parent
-    token = str(user.get("token") or "") or None
-    if token is None and user.get("tokenFile"):
-        token = Path(str(user["tokenFile"])).expanduser().read_text().strip()
-    cert = _file_or_data(user, "client-certificate", base)
-    key = _file_or_data(user, "client-key", base)
-    if token is None and cert is None and isinstance(user.get("exec"), Mapping):
-        status = _exec_credential(user["exec"], path)
-        token = str(status.get("token") or "") or None
-        cert = str(status.get("clientCertificateData") or "") or None
-        key = str(status.get("clientKeyData") or "") or None
-    if token is None and not (cert and key):
+    try:
+        token = str(user.get("token") or "") or None
+        if token is None and user.get("tokenFile"):
+            token = Path(str(user["tokenFile"])).expanduser().read_text().strip()
+        cert = _file_or_data(user, "client-certificate", base)
+        key = _file_or_data(user, "client-key", base)
+        ca = _file_or_data(cluster, "certificate-authority", base)
+    except (OSError, ValueError) as exc:
+        why = (exc.strerror or "unreadable") if isinstance(exc, OSError) else "not base64 PEM"
         raise KubeError(
-            f"{path}: user {ctx.get('user')!r} has no token, client certificate or exec plugin "
+            f'{path}: context "{name}": a credential or CA file cannot be read ({why})'
+        ) from None
+    plugin = token is None and cert is None and isinstance(user.get("exec"), Mapping)
+    if token is None and not (cert and key) and not plugin:
+        raise KubeError(
+            f'{path}: user "{ctx.get("user")}" has no token, client certificate or exec plugin '
             "adopt can use (auth-provider and basic auth are not supported)"
         )
     return KubeTarget(
-        server=server,
-        context=name,
-        source=str(path),
-        ca_pem=_file_or_data(cluster, "certificate-authority", base),
-        token=token,
-        cert_pem=cert,
-        key_pem=key,
-    )
+        server=server, context=name, source=str(path), ca_pem=ca, token=token, cert_pem=cert,
+        key_pem=key, exec_spec=user["exec"] if plugin else None,
+    )  # fmt: skip
+
+
+def load_target(explicit: str | None = None, context: str | None = None) -> KubeTarget:
+    """The kubeconfig's target with its credential (running the user's exec plugin if any)."""
+    target = check_kubeconfig(explicit, context)
+    if target.exec_spec is None:
+        return target
+    status = _exec_credential(target.exec_spec, Path(target.source))
+    token = str(status.get("token") or "") or None
+    cert = str(status.get("clientCertificateData") or "") or None
+    key = str(status.get("clientKeyData") or "") or None
+    if token is None and not (cert and key):
+        raise KubeError(
+            f"{target.source}: the exec credential plugin gave no token or client certificate"
+        )
+    return replace(target, token=token, cert_pem=cert, key_pem=key, exec_spec=None)
 
 
 def _ssl_context(target: KubeTarget) -> ssl.SSLContext:
@@ -217,7 +241,7 @@ class KubeClient:
             raise KubeError(
                 scrub(
                     f"cannot reach the cluster at {self._target.server} ({type(exc).__name__}: "
-                    f"{exc}); check the kubeconfig context {self._target.context!r}",
+                    f'{exc}); check the kubeconfig context "{self._target.context}"',
                     self._target.secrets(),
                 )
             ) from None

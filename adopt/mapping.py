@@ -17,7 +17,7 @@ from adopt.context import Ctx, plain, subject
 from adopt.hba_compare import compare
 from adopt.helm_release import PENDING, HelmRelease, values_changes
 from adopt.immuta_read import ImmutaFacts, key_paths
-from adopt.model import ImportEntry, Outcome
+from adopt.model import ImportEntry, Outcome, shown
 from adopt.okta_account_policies import map_account_policies
 from adopt.okta_read import OktaFacts
 from adopt.proposals import our_lines
@@ -35,7 +35,7 @@ def map_iam(ctx: Ctx, immuta: ImmutaFacts) -> None:
         want = plain(reg.inputs)
         iam_id = str(want.get("iamId"))
         if not immuta.exists or immuta.listed is None:
-            ctx.out.add("create", subject(reg), f"Immuta LDAP IAM {iam_id!r}")
+            ctx.out.add("create", subject(reg), f"Immuta LDAP IAM '{iam_id}'")
             continue
         if immuta.listed.get("type") != "ldap" or immuta.entry is None:
             continue  # proposals.py reports the decision
@@ -43,12 +43,12 @@ def map_iam(ctx: Ctx, immuta: ImmutaFacts) -> None:
         ctx.out.add(
             "adopt-config",
             subject(reg),
-            f"Immuta IAM {iam_id!r} ({name!r}): "
+            f"Immuta IAM '{iam_id}'" + (f" ('{name}')" if name else "") + ": "
             "immutaIamAdopt: true (Python dynamic resources cannot be imported)",
         )
         now = outputs_of(immuta.entry, None)
         lines = [
-            f"{f}: {now.get(f)!r} -> {want.get(f)!r}"
+            f"{f}: {shown(now.get(f))} -> {shown(want.get(f))}"
             for f in FIELDS
             if f != "iamId" and plain(now.get(f)) != want.get(f)
         ]
@@ -68,7 +68,7 @@ def map_iam(ctx: Ctx, immuta: ImmutaFacts) -> None:
                 "tested first with Immuta's dry-run sync; a wrong bind DN or password "
                 "fails the up before Immuta saves anything"
             )
-        ctx.out.add("change", subject(reg), f"Immuta IAM {iam_id!r}", lines)
+        ctx.out.add("change", subject(reg), f"Immuta IAM '{iam_id}'", lines)
 
 
 def map_release(
@@ -86,20 +86,20 @@ def map_release(
                 "helmReleaseName / helmNamespace and run adopt again",
             )
             continue
-        shown = (
+        seen = (
             f"Helm release {release.import_id}: chart {release.chart} "
             f"{release.chart_version}, revision {release.revision}, {release.status}"
         )
         if release.status in (*PENDING, "uninstalled") or release.chart != want.get("chart"):
             why = (
-                f"its chart is {release.chart!r}, not {want.get('chart')!r}"
+                f"its chart is '{release.chart}', not '{want.get('chart')}'"
                 if release.chart != want.get("chart")
                 else f"it is {release.status}: Helm refuses another upgrade until that is "
                 "resolved (`helm history`, `helm rollback`)"
             )
-            ctx.out.add("decide", subject(reg), f"{shown}: {why}; run adopt again after")
+            ctx.out.add("decide", subject(reg), f"{seen}: {why}; run adopt again after")
             continue
-        ctx.adopt(reg, release.import_id, release.import_id, shown)
+        ctx.adopt(reg, release.import_id, release.import_id, seen)
         lines = []
         if release.status == "failed":
             lines.append(

@@ -19,6 +19,13 @@ from importlib import metadata, resources
 from typing import Any, Literal
 
 ROOT_STACK = "pulumi:pulumi:Stack"
+
+
+def shown(value: Any) -> str:
+    """A value as the report shows it: JSON (`"text"`, `null`, `true`, `["a"]`), never repr."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
 Section = Literal["adopt", "adopt-config", "create", "change", "keep", "review", "decide"]
 SECTION_TITLES: dict[Section, str] = {
     "adopt": "Adopted with `pulumi import` (nothing is recreated)",

@@ -9,10 +9,11 @@ UserAdminRoles (there is no assignment to read): the first up creates it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from adopt.context import Ctx, plain, subject
+from adopt.model import shown
 from adopt.okta_read import OktaUser
 from rehearsal.mock_engine import Registration
 
@@ -33,8 +34,12 @@ def _get(item: Mapping[str, Any], *path: str) -> Any:
     return item
 
 
+def _quoted(names: Iterable[str]) -> str:
+    return ", ".join(f"'{n}'" for n in names)
+
+
 def _change(what: str, now: Any, want: Any) -> str:
-    return f"{what}: {now!r} -> {want!r}"
+    return f"{what}: {shown(now)} -> {shown(want)}"
 
 
 def map_users(ctx: Ctx) -> None:
@@ -380,11 +385,9 @@ def _signon_order(ctx: Ctx) -> None:
         ahead_after = {n for n, _ in after[: position - 1]}
         text = f"policy '{name}' exists at priority {now}; the stack puts it at {position}"
         if passed := sorted(ahead_today - ahead_after):
-            text += (
-                f": it then decides before {', '.join(map(repr, passed))} for everyone it includes"
-            )
+            text += f": it then decides before {_quoted(passed)} for everyone it includes"
         if behind := sorted(ahead_after - ahead_today):
-            text += f"; {', '.join(map(repr, behind))} then decide before it"
+            text += f"; {_quoted(behind)} then decide before it"
         ctx.out.add(
             "review",
             subject(reg),

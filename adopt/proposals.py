@@ -80,7 +80,7 @@ def in_use(immuta: ImmutaFacts, release: HelmRelease | None, iam_id: str) -> lis
     found: list[InUse] = []
     bind_dn = ((immuta.entry or {}).get("credentials") or {}).get("bind_dn")
     if isinstance(bind_dn, str) and (hit := login_of_dn(bind_dn)):
-        found.append(InUse(Consumer.IMMUTA, hit[0], f"Immuta IAM {iam_id!r} bind DN", hit[1]))
+        found.append(InUse(Consumer.IMMUTA, hit[0], f"Immuta IAM '{iam_id}' bind DN", hit[1]))
     ours = our_lines(release.pg_hba_rules() or [], query_engine_role(iam_id))[0] if release else []
     for line in ours[:1]:
         view = read_line(line)
@@ -104,16 +104,17 @@ def propose(
         kind = str(immuta.listed.get("type", ""))
         if kind != "ldap":
             out.decisions.append(
-                f"Immuta IAM {immuta.iam_id!r} is a {kind or 'typeless'} IAM, not LDAP: the stack "
-                "would replace it. Choose another immutaIamId, or remove that IAM yourself."
+                f"Immuta IAM '{immuta.iam_id}' is a {kind or 'typeless'} IAM, not LDAP: "
+                "the stack would replace it. Choose another immutaIamId, or remove that IAM "
+                "yourself."
             )
         elif not settings.immuta.adopt:
             key = schema.full("immutaIamAdopt")
             out.changes[key] = "true"
-            out.why[key] = f"Immuta already has LDAP IAM {immuta.iam_id!r}: take it over"
+            out.why[key] = f"Immuta already has LDAP IAM '{immuta.iam_id}': take it over"
     elif settings.immuta.adopt:
         out.notes.append(
-            f"immutaIamAdopt is true, but Immuta has no IAM {settings.iam_id!r}: it is created"
+            f"immutaIamAdopt is true, but Immuta has no IAM '{settings.iam_id}': it is created"
         )
     taken = {a.login.casefold() for a in settings.bind_accounts}
     by_consumer: dict[Consumer, InUse] = {u.consumer: u for u in uses}
@@ -131,8 +132,8 @@ def propose(
             if len(users) > 1:
                 names = ", ".join(f"{u.login} ({u.id})" for u in users)
                 out.decisions.append(
-                    f"{consumer.value} binds today as {use.login!r} ({use.source}), which matches "
-                    f"{len(users)} Okta users: {names}. Set {key} to the one it binds as; "
+                    f"{consumer.value} binds today as '{use.login}' ({use.source}), which "
+                    f"matches {len(users)} Okta users: {names}. Set {key} to the one it binds as; "
                     "adopt does not pick one."
                 )
                 break
@@ -171,8 +172,8 @@ def propose(
             problems = extra_rule_problems(len(keep), line)
             if problems:
                 out.notes.append(
-                    f"clientPgHBARules line {mask_line(line, secrets)!r} is removed on the first "
-                    f"up; it cannot be an extra rule: {problems[0]}"
+                    f"clientPgHBARules line '{mask_line(line, secrets)}' is removed on the "
+                    f"first up; it cannot be an extra rule: {problems[0]}"
                 )
             else:
                 keep.append(line)

@@ -28,7 +28,7 @@ LDAP_REFUSED = "PostgreSQL's LDAP search+bind refused the login"
 LDAPS_STALL_WARNING = (
     "ldapTransport is ldaps: when Okta stalls, PostgreSQL's LDAPS logins never end (no timeout "
     "applies) and hold Query Engine connections until it recovers; use starttls with LDAPTIMEOUT "
-    "in the Query Engine's environment (README: When Okta stalls)"
+    'in the Query Engine\'s environment (see docs/query-engine.md, "When Okta stalls")'
 )
 # RFC 4511 ExtendedRequest for StartTLS (OID 1.3.6.1.4.1.1466.20037), message id 1.
 STARTTLS_REQUEST = b"\x30\x1d\x02\x01\x01\x77\x18\x80\x16" + b"1.3.6.1.4.1.1466.20037"
@@ -163,7 +163,9 @@ def bind(t: Target, dn: str, password: str) -> tuple[ldap3.Connection | None, Di
     except LDAPSocketReceiveError:
         return None, diagnose_bind(None, "", timed_out=True)
     except LDAPSocketOpenError as exc:
-        return None, Diagnosis(f"cannot open the LDAP connection ({exc})", "see check 1")
+        # ldap3 puts a list of (exception, address) pairs after its message: not shown.
+        why = exc.args[0] if exc.args and isinstance(exc.args[0], str) else type(exc).__name__
+        return None, Diagnosis(f"cannot open the LDAP connection ({why})", "see check 1")
     except LDAPException as exc:
         return None, diagnose_bind(None, type(exc).__name__)
 
@@ -186,14 +188,13 @@ def _search(t: Target, conn: ldap3.Connection, login: str, name: str) -> tuple[C
 SYNC_FIX = (
     "until a sync runs, new directory users cannot log in to the Query Engine: wait for the "
     "scheduled sync (immutaSyncCron) or start one in Immuta (App Settings, the IAM); if Immuta "
-    "refused the request, check that it is a supported release (README: Supported Immuta "
-    "releases)"
+    "refused the request, check that it is a supported release (see docs/immuta-iam.md)"
 )
 
 
 def check_immuta(t: Target) -> Check:
     """`GET /bim/iam` (described: id, displayName, type, oauth; no version and no sync status)."""
-    name = f"Immuta lists the IAM {t.iam_id!r}"
+    name = f'Immuta lists the IAM "{t.iam_id}"'
     if t.immuta is None or not t.iam_id:
         return Check(5, name, "skip", "no Immuta URL and API key (immutaUrl, IMMUTA_API_KEY)")
     try:
@@ -203,7 +204,7 @@ def check_immuta(t: Target) -> Check:
         return Check(5, name, "fail", "cannot list Immuta's IAMs", str(exc), "see the cause")
     ids = [str(i.get("id")) for i in iams]
     if t.iam_id in ids:
-        check = Check(5, name, "pass", f"GET /bim/iam lists {t.iam_id!r}")
+        check = Check(5, name, "pass", f'GET /bim/iam lists "{t.iam_id}"')
         if t.immuta_sync_problem:
             check.warning = (
                 f"the sync after the last `pulumi up` did not start ({t.immuta_sync_problem}); "
@@ -214,7 +215,7 @@ def check_immuta(t: Target) -> Check:
         5,
         name,
         "fail",
-        f"GET /bim/iam lists {len(ids)} IAMs, not {t.iam_id!r}",
+        f'GET /bim/iam lists {len(ids)} IAMs, not "{t.iam_id}"',
         "the IAM is missing in Immuta (never created, or deleted by hand)",
         "run `pulumi up` (`pulumi refresh` first shows a deletion as drift)",
     )

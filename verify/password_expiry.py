@@ -45,7 +45,7 @@ from verify.checks import Check, Target, okta_consumers, scrubbed
 NUMBER = 8
 NAME = "bind account passwords do not expire unnoticed"
 WARN_DAYS = 14
-README_HINT = 'README: "After `pulumi up`: will logins really work?", item 8'
+DOCS_HINT = "see docs/verify.md, check 8"
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def _rotate() -> str:
 
 
 def _fix(t: Target) -> str:
-    return f"{_exempt(t)}; or {_rotate()} ({README_HINT})"
+    return f"{_exempt(t)}; or {_rotate()} ({DOCS_HINT})"
 
 
 def _why_not_exempt(
@@ -251,7 +251,7 @@ def _expiry(
         warning = (
             f"the password expires on {date} ({_when(expiry, now)}) under {policy}; this check "
             f"fails from {_day(expiry - timedelta(days=window))} ({_days(window)} before): "
-            f"exempt the bind accounts or rotate before then ({README_HINT})"
+            f"exempt the bind accounts or rotate before then ({DOCS_HINT})"
         )
         detail = f"{ages}: on {date} ({_when(expiry, now)})"
         return Check(NUMBER, name, "pass", detail, warning=warning)
@@ -320,8 +320,13 @@ def _read(
                 account_policy(p, api.rules(str(p["id"])) if needs_rules(p, sets) else None)
                 for p in raw
             ]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise OktaError(f"cannot read the org's PASSWORD policies: {exc!r}") from None
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            why = (  # Python's own texts (a KeyError's repr, int()'s) are not shown
+                f"a policy has no field {exc.args[0]}"
+                if isinstance(exc, KeyError)
+                else "a policy has a field of a type Okta does not document"
+            )
+            raise OktaError(f"cannot read the org's PASSWORD policies: {why}") from None
     return policies, found
 
 

@@ -307,7 +307,14 @@ class OktaClient:
         try:
             return from_api(policies, rules, everyone)
         except (ValueError, KeyError, TypeError) as exc:
-            raise OktaError(f"cannot model the org's sign-on policies: {exc}") from None
+            why = (  # a KeyError's text is its key's repr; a TypeError's is Python's
+                f"a policy or rule has no field {exc.args[0]}"
+                if isinstance(exc, KeyError)
+                else str(exc)
+                if isinstance(exc, ValueError)
+                else "a policy or rule in a shape this check does not read"
+            )
+            raise OktaError(f"cannot model the org's sign-on policies: {why}") from None
 
 
 def _okta_error(response: httpx.Response) -> str:

@@ -142,7 +142,7 @@ def test_the_report_says_what_is_adopted_created_and_changed(run_adopt: RunAdopt
     assert "excludes bind account(s) svc-immuta-ldap@acme.example" in flat
     assert "global.imageRegistry" in out  # a hand-set Helm value the stack would drop
     assert "options.debug" in out  # an IAM option the stack does not write
-    assert "groupMembershipAttributes: None -> ['uniquemember']" in out  # groups come through
+    assert 'groupMembershipAttributes: null -> ["uniquemember"]' in out  # groups come through
     assert "pulumi config set --stack prod okta-ldap-immuta:immutaIamAdopt -- 'true'" in out
     assert "--generate-code=false" in out
     assert "pulumi preview --stack prod --diff" in out

@@ -254,7 +254,7 @@ def test_a_suspended_bind_user_is_adopted_and_reactivated(run_adopt: RunAdopt) -
     org.users = [replace_status(u, "SUSPENDED") if u["id"] == BIND_ID else u for u in org.users]
     run = run_adopt(org, extra=ADOPTED, json_out=True)
     change = next(c for c in findings(run, "change") if c["subject"].endswith(" ldap-bind-immuta"))
-    assert "status: 'SUSPENDED' -> 'ACTIVE'" in change["detail"]
+    assert 'status: "SUSPENDED" -> "ACTIVE"' in change["detail"]
 
 
 def replace_status(raw: dict[str, Any], status: str) -> dict[str, Any]:
@@ -268,6 +268,17 @@ def test_a_refused_okta_token_exits_2_without_the_token(run_adopt: RunAdopt) -> 
     assert "Okta refused the API token" in run.err
     assert wrong not in run.err
     assert not run.out
+
+
+def test_a_failed_read_with_json_is_a_json_error_without_the_token(run_adopt: RunAdopt) -> None:
+    wrong = "wrong-okta-token-canary-43"
+    run = run_adopt(okta_token=wrong, json_out=True)
+    assert run.code == 2
+    assert not run.err
+    (error,) = json.loads(run.out)["errors"]
+    assert error["input"] == "Okta"
+    assert "Okta refused the API token" in error["message"]
+    assert wrong not in run.out
 
 
 def test_a_cluster_that_refuses_secrets_exits_2_with_the_rbac_hint(
@@ -298,7 +309,7 @@ def test_without_okta_credentials_adopt_says_how_to_give_them(
     config.write_text("{}")
     assert main(["--stack", "prod", "--config", str(config)]) == 2
     err = capsys.readouterr().err
-    assert "no Okta credentials: set OKTA_API_TOKEN" in err
+    assert "Okta credentials: none given: set OKTA_API_TOKEN" in err
     assert "okta:privateKeyId" in err
 
 

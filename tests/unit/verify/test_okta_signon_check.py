@@ -529,12 +529,12 @@ def test_another_stacks_mfa_policy_deciding_is_named_as_theirs(okta_server: Okta
 
 
 def test_verify_reads_the_other_stacks_of_the_org_from_their_stack_files() -> None:
-    from verify.__main__ import _other_stacks, load_config
+    from verify.inputs import load_config, other_stacks
 
-    found = dict(_other_stacks(load_config("example-blue", None), "example-blue"))
+    found = dict(other_stacks(load_config("example-blue", None), "example-blue"))
     assert found == {
         "Immuta LDAP bind accounts (example-green)": (
             "stack example-green (stacks/Pulumi.example-green.yaml)"
         )
     }
-    assert _other_stacks(load_config("dev", None), "dev") == ()  # alone in its org
+    assert other_stacks(load_config("dev", None), "dev") == ()  # alone in its org

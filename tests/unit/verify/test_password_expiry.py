@@ -409,6 +409,27 @@ def test_a_malformed_policy_fails_as_unreadable(okta: OktaEmulator) -> None:
     assert "cannot read the org's PASSWORD policies" in check.cause
 
 
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"settings": {"password": {"age": {"maxAgeDays": "ninety"}}}}, "of a type"),
+        ({"settings": {"password": {"age": ["x"]}}}, "of a type"),
+        ({"id": None}, "no field id"),
+    ],
+    ids=["a number that is text", "a list for a map", "no id"],
+)
+def test_a_malformed_policy_is_named_without_a_python_repr(
+    okta: OktaEmulator, change: dict[str, Any], named: str
+) -> None:
+    seed(okta, [{k: v for k, v in {**DEFAULT, **change}.items() if v is not None}])
+    (check,) = run_check(okta)
+    assert check.cause is not None
+    assert check.cause.startswith("cannot read the org's PASSWORD policies: ")
+    assert named in check.cause
+    assert "Error" not in check.cause
+    assert "'" not in check.cause.removeprefix("cannot read the org's")
+
+
 def test_the_system_default_policy_comes_last_whatever_its_number() -> None:
     default = password_policy({**DEFAULT, "priority": 1})
     staff = password_policy(policy("00pS", "Staff", 2, [STAFF], max_age=0))
@@ -462,10 +483,15 @@ def test_the_whole_run_skips_check_8_without_a_token(okta: OktaEmulator, run: An
     assert okta.requests == []
 
 
-def test_a_negative_warn_window_is_refused(run: Any) -> None:
-    with pytest.raises(SystemExit) as exc:
-        run({}, "--password-warn-days", "-1")
-    assert exc.value.code == 2
+def test_a_negative_warn_window_is_refused_before_okta_is_read(
+    okta: OktaEmulator, run: Any
+) -> None:
+    code, text = run({}, "--password-warn-days", "-1", "--json")
+    assert code == 2
+    assert json.loads(text)["errors"] == [
+        {"input": "--password-warn-days", "message": "must be 0 or more"}
+    ]
+    assert okta.requests == []
 
 
 # --- real and documented answers (tests/support/okta_bodies.py) ------------------------------
