@@ -96,4 +96,9 @@ def run_verify(t: VerifyTarget) -> dict[str, Any]:
     except ValueError:
         why = scrub((result.stderr or result.stdout).strip()[-500:], GENERATED)
         raise SandboxError(f"`python -m verify` exited {result.returncode}: {why}") from None
+    if errors := parsed.get("errors"):
+        # verify refused its inputs (exit 2) and ran no check: the sandbox handed it something
+        # it cannot use, so say what, as verify said it.
+        why = "; ".join(f"{e.get('input')}: {e.get('message')}" for e in errors)
+        raise SandboxError(f"`python -m verify` refused its inputs: {scrub(why, GENERATED)}")
     return parsed
