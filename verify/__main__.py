@@ -19,7 +19,7 @@ from typing import NoReturn
 
 from components.config import Problem
 from components.secret_text import scrub
-from verify.checks import Check, passed, run_checks
+from verify.checks import Check, counts, passed, run_checks
 from verify.inputs import InputProblems, build_target, load_config
 from verify.okta_signon import check_okta_signon
 from verify.password_expiry import WARN_DAYS, check_password_expiry
@@ -58,10 +58,11 @@ def render(checks: list[Check]) -> str:
             lines.append(f"       fix: {c.fix}")
         if c.warning:
             lines.append(f"       warning: {c.warning}")
-    ok = passed(checks)
-    ran = sum(c.status != "skip" for c in checks)
-    good = sum(c.status == "pass" for c in checks)
-    lines.append(f"{'OK' if ok else 'FAILED'}: {good} of {ran} checks passed")
+    n = counts(checks)
+    lines.append(
+        f"{'OK' if passed(checks) else 'FAILED'}: {n['passed']} passed, {n['skipped']} skipped, "
+        f"{n['failed']} failed of {n['total']} check{'' if n['total'] == 1 else 's'}"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -186,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
                 {
                     "stack": args.stack,
                     "passed": passed(checks),
+                    "counts": counts(checks),
                     "checks": [c.as_dict() for c in checks],
                 },
                 indent=2,

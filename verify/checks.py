@@ -354,6 +354,22 @@ def scrubbed(check: Check, secrets: list[str]) -> Check:
     )
 
 
+def counts(checks: list[Check]) -> dict[str, int]:
+    """Checks counted by number, not by line (checks 2, 7 and 8 print a line per bind
+    account): a check failed if any of its lines failed, else passed if any passed, else it
+    was skipped."""
+    statuses: dict[int, set[str]] = {}
+    for c in checks:
+        statuses.setdefault(c.number, set()).add(c.status)
+    of = [next((s for s in ("fail", "pass") if s in seen), "skip") for seen in statuses.values()]
+    return {
+        "passed": of.count("pass"),
+        "skipped": of.count("skip"),
+        "failed": of.count("fail"),
+        "total": len(of),
+    }
+
+
 def passed(checks: list[Check]) -> bool:
     """True when every check that ran passed (skipped checks do not count)."""
     return all(c.status != "fail" for c in checks) and any(c.status == "pass" for c in checks)
