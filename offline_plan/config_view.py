@@ -12,8 +12,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from components.config import PROJECT_ROOT, PROVIDER_SECRET_KEYS, ProjectSchema, load_schema
-from components.config._load import _decode
+from components.config import (
+    PROJECT_ROOT,
+    PROVIDER_SECRET_KEYS,
+    ProjectSchema,
+    decode_value,
+    load_schema,
+)
 from components.secret_text import MASK
 from rehearsal.mock_engine import PlanResult
 
@@ -42,7 +47,7 @@ def typed(plan: PlanResult, key: str) -> Any:
     spec = schema.keys.get(key.removeprefix(f"{schema.name}:"))
     if spec is None or not key.startswith(f"{schema.name}:"):
         return text
-    value, problem = _decode(spec, text)
+    value, problem = decode_value(spec, text)
     return text if problem else value
 
 

@@ -1,7 +1,7 @@
 """Stack config: `Pulumi.yaml` declares every key (type, default, secret); this package reads a
 stack's config, reports every problem at once, and gives the components immutable settings."""
 
-from components.config._load import load_settings
+from components.config._load import decode_value, load_settings
 from components.config._peers import (
     STACK_PLACEHOLDER,
     StackClaims,
@@ -58,6 +58,7 @@ __all__ = [
     "StackClaims",
     "claims_of",
     "current_stack_config",
+    "decode_value",
     "load_current_settings",
     "load_schema",
     "load_settings",

@@ -67,7 +67,7 @@ _ALLOWED_TYPE = {
 }
 
 
-def _decode(spec: KeySpec, raw: str) -> tuple[Any, str | None]:
+def decode_value(spec: KeySpec, raw: str) -> tuple[Any, str | None]:
     """(value of the declared type, None) or (raw, why it is not of that type)."""
     if spec.type == "string":
         return raw, None
@@ -188,12 +188,12 @@ def _parse(
             problems.append(
                 Problem(full, "must be encrypted: `pulumi config set --secret`", None, True)
             )
-        value, error = _decode(spec, raw)
+        value, error = decode_value(spec, raw)
         if error is not None:
             secret = secret or holds_credentials(raw)
             problems.append(Problem(full, error, None if secret else raw, secret))
             value = spec.default_text if spec.has_default else ""
-            value = _decode(spec, value)[0]
+            value = decode_value(spec, value)[0]
         values[name] = value
     try:
         return ConfigModel.model_validate(values), problems
@@ -215,7 +215,7 @@ def _parse(
     # Keep checking what is left (cross-key rules) with defaults in place of the bad values,
     # so one run reports every problem.
     rest = {
-        k: (_decode(schema.keys[k], schema.keys[k].default_text)[0] if k in bad else v)
+        k: (decode_value(schema.keys[k], schema.keys[k].default_text)[0] if k in bad else v)
         for k, v in values.items()
     }
     try:
