@@ -143,7 +143,7 @@ def test_the_emulators_sync_and_dry_run_search_the_directory(
 def test_user_id_case_ldap_ignores_it_postgresql_does_not(
     directory: Slapd, entry: dict[str, Any], postgres: Postgres
 ) -> None:
-    """The measurement behind normalizeUserId: true (README: Logins with capitals)."""
+    """The measurement behind normalizeUserId: true (docs/immuta-iam.md: Logins with capitals)."""
     typed = DANA.login.lower()
     # LDAP (uid has caseIgnoreMatch): PostgreSQL's search for the typed login finds Dana's entry.
     tls = ldap3.Tls(ca_certs_file=str(directory.ca.cert))

@@ -11,7 +11,8 @@ sync binds with the credentials stored there).
 
 Alternating accounts: 0 failed logins and 0 lockouts over three rotations, and the oldest
 password no longer binds. Single account: the gap between Okta and the consumers fails logins,
-and the Query Engine's stale password locks its account (the README quotes both).
+and the Query Engine's stale password locks its account (docs/credentials.md, "Measured:
+alternating against single", quotes both).
 """
 
 from __future__ import annotations
@@ -339,7 +340,7 @@ def test_single_account_rotation_fails_logins_and_locks_the_account(world: World
     traffic = replay(world, "single")
     locked = world.locked()
     print("\n" + report("single", traffic, locked))
-    assert traffic.refused_credentials()  # the gap the README warns about
+    assert traffic.refused_credentials()  # the gap docs/credentials.md warns about
     assert locked  # a stale password locked the Query Engine's account
 
 

@@ -24,7 +24,7 @@ def test_dev_stack_loads_with_derived_ldap_facts() -> None:
     s = settings_with()
     assert s.directory.root_dn == "dc=acme-dev,dc=oktapreview,dc=com"
     assert s.directory.host == "acme-dev.ldap.oktapreview.com"
-    assert s.directory.port == 389  # StartTLS by default: see the README on a stalled Okta
+    assert s.directory.port == 389  # StartTLS by default: docs/query-engine.md, When Okta stalls
     assert [a.key for a in s.bind_accounts] == ["immuta", "query-engine"]
     assert all(a.password is None for a in s.bind_accounts)  # generated
     assert s.mfa is not None

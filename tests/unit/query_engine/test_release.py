@@ -49,7 +49,7 @@ def test_rules_use_the_query_engine_account_and_the_same_ldap_facts(run_stack: A
     assert parsed.address == "10.0.0.0/8"
     assert parsed.option("ldapserver") == out["ldapHost"]
     assert parsed.option("ldapport") == str(out["ldapPort"])
-    assert parsed.option("ldaptls") == "1"  # StartTLS by default (a stalled Okta, README)
+    assert parsed.option("ldaptls") == "1"  # StartTLS by default: docs/query-engine.md
     assert parsed.option("ldapscheme") is None
     assert parsed.option("ldapbasedn") == out["ldapUserBaseDn"]
     assert parsed.option("ldapbinddn") == out["bindDns"]["queryEngine"]
