@@ -258,31 +258,32 @@ class ConfigModel(BaseModel):
     @field_validator("query_engine_extra_pg_hba_rules")
     @classmethod
     def _extra_rules(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        """Every bad rule in one message (rule [i]: why; rule [j]: why), so one run names them
+        all. A rule holding a credential is named for that alone: its other problems could
+        quote the credential's token."""
+        credentials: list[str] = []
+        problems: list[str] = []
         for i, rule in enumerate(value):
             low = rule.lower()
-            named = [o for o in sorted(SECRET_HBA_OPTIONS) if o in low]
-            if named:  # refused whether or not the rest of the line parses
-                raise CredentialValueError(
-                    f"rule [{i}] carries {named[0]}: plain config lands in the plan, snapshots "
-                    "and state. The stack renders its own LDAP rule with the bind password from "
-                    "a secret key; an extra rule cannot hold a credential"
-                )
             try:
                 parsed = parse_line(rule)
             except PgHbaError:
                 parsed = None
-            secret = [
+            named = [o for o in sorted(SECRET_HBA_OPTIONS) if o in low] or [
                 n for n, _, _ in (parsed.options if parsed else ()) if n in SECRET_HBA_OPTIONS
             ]
-            if secret:
-                raise CredentialValueError(
-                    f"rule [{i}] carries {secret[0]}: plain config lands in the plan, snapshots "
+            if named:  # refused whether or not the rest of the line parses
+                credentials.append(
+                    f"rule [{i}] carries {named[0]}: plain config lands in the plan, snapshots "
                     "and state. The stack renders its own LDAP rule with the bind password from "
                     "a secret key; an extra rule cannot hold a credential"
                 )
-            problems = extra_rule_problems(i, rule)  # PostgreSQL 15's grammar, then our policy
-            if problems:
-                raise ValueError("; ".join(problems))
+                continue
+            problems += extra_rule_problems(i, rule)  # PostgreSQL 15's grammar, then our policy
+        if credentials:
+            raise CredentialValueError("; ".join(credentials + problems))
+        if problems:
+            raise ValueError("; ".join(problems))
         return value
 
     @field_validator("helm_namespace", "helm_release_name")

@@ -19,7 +19,7 @@ def unsafe_problems(line: str) -> list[str]:
             "peer (the operating system user) or scram-sha-256"
             if conn == "local"
             else "scram-sha-256 on a hostssl line (a PostgreSQL password) or ldap with "
-            "ldapscheme=ldaps (a directory password)"
+            "ldaptls=1 (a directory password over StartTLS, as the stack's own rule)"
         )
         out.add(
             method,

@@ -253,9 +253,11 @@ HINTS = [
     Hint("a quoted short chart version", stack(f'{CHART}: "4.13"', drop=(CHART,)), CHART,
          ("one exact chart version in full", 'helmChartVersion: "4.13.5"'), ("quote it",)),
     Hint("trust over TCP", rules("hostssl immuta all 10.0.0.0/8 trust"), P + "queryEngineExtraPgHbaRules",
-         ("trust lets anyone who matches the rule in without a password", "use scram-sha-256 on a hostssl line", "or ldap with ldapscheme=ldaps")),
+         ("trust lets anyone who matches the rule in without a password", "use scram-sha-256 on a hostssl line", "or ldap with ldaptls=1")),
     Hint("trust on the local socket", rules("local all all trust"), P + "queryEngineExtraPgHbaRules",
          ("trust lets anyone", "use peer (the operating system user) or scram-sha-256")),
+    Hint("every bad rule, not the first alone", rules("hostssl immuta all 10.0.0.0/8 trust", "local all all peer", "hostssl immuta monitoring 10.1.2.3 scram-sha-256"), P + "queryEngineExtraPgHbaRules",
+         ("rule [0]", "trust lets anyone", "rule [2]", "read as the netmask"), ("rule [1]",)),
 ]  # fmt: skip
 
 
