@@ -173,8 +173,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         path.write_text(import_file_text(result))
     except OSError as exc:
-        why = f"cannot write {path} ({exc.strerror})"
-        return report_problems(args.stack, [Problem("--import-file", why)], secrets, args.json)
+        # After the reads (GET only): say so, not "cannot start ... nothing was sent".
+        why = (
+            f"cannot write the import file {path} ({exc.strerror}); the reads were made and "
+            "nothing was changed anywhere: make the file writable and run again"
+        )
+        problem = Problem("--import-file", why)
+        return report_problems(args.stack, [problem], secrets, args.json, read=True)
     shown = str(path)
     sys.stdout.write(render_json(result, shown) if args.json else render_text(result, shown))
     return 1 if result.blocked() else 0

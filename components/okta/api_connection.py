@@ -10,6 +10,7 @@ components/okta/oauth.py). An API token, when set, wins. Nothing here holds a se
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -137,7 +138,9 @@ def okta_connection_from_config(
         org = str(config.get(ORG_NAME_KEY) or "")
         domain = str(config.get(BASE_URL_KEY) or "") or DEFAULT_DOMAIN
         if not _ORG_RE.fullmatch(org):
-            raise OktaConfigError(f"{ORG_NAME_KEY} must be the org's subdomain (got {org!r})")
+            raise OktaConfigError(
+                f"{ORG_NAME_KEY} must be the org's subdomain (got {json.dumps(org)})"
+            )
         if not _DOMAIN_RE.fullmatch(domain):
             raise OktaConfigError(f"{BASE_URL_KEY} must be a domain like okta.com ({domain!r})")
         url = f"https://{org}.{domain}"

@@ -9,6 +9,7 @@ another kind, and failures to read that end with exit code 2 and no secret in th
 from __future__ import annotations
 
 import collections
+import errno
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -374,3 +375,24 @@ def test_each_stack_adopts_its_own_policy_and_names_the_other_stacks(
         c for c in findings(runs["example-blue"], "create") if "mfa-policy" in c["subject"]
     )
     assert "last (just above the default policy)" in blue_mfa["text"]
+
+
+def test_an_import_file_that_cannot_be_written_after_the_reads_says_the_reads_were_made(
+    run_adopt: RunAdopt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The folder passed the check before the reads, then the disk filled up.
+    write_text = Path.write_text
+
+    def full(self: Path, data: str, *args: Any, **kwargs: Any) -> int:
+        if self.name.startswith("pulumi-import"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return write_text(self, data, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    run = run_adopt()
+    assert run.code == 2
+    assert "cannot start" not in run.err
+    assert "nothing was sent" not in run.err
+    assert "cannot write the import file" in run.err
+    assert "No space left on device" in run.err
+    assert "the reads were made and nothing was changed anywhere" in run.err
