@@ -6,7 +6,7 @@ REF ?= HEAD
 PY := .venv/bin/python
 .DEFAULT_GOAL := help
 
-.PHONY: help docs deps system-deps plan plan-json plan-diff plan-update sandbox sandbox-down verify adopt lint lint-workflows test unit bench clean
+.PHONY: help docs deps system-deps snapshots plan plan-json plan-diff plan-update sandbox sandbox-down verify adopt lint lint-workflows test unit bench clean
 
 ## help: this list. STACK=<stack> (default dev) and ARGS="..." apply where they fit.
 help:
@@ -87,10 +87,14 @@ verify: deps
 adopt: deps
 	@$(PY) -m adopt --stack $(STACK) $(ARGS)
 
-## lint: ruff, mypy, actionlint and zizmor.
-lint: deps lint-workflows
-	@# The committed plan snapshots and docs/config.md first: a stale one fails in seconds.
+## snapshots: check that the committed plan snapshots and docs/config.md are current
+## (seconds; make test and make lint run it first, before the test servers and the
+## workflow linters are installed).
+snapshots: deps
 	.venv/bin/pytest -q -p no:cacheprovider tests/unit/offline_plan/test_snapshots.py tests/unit/config_reference
+
+## lint: the snapshot check, actionlint and zizmor on the workflows, ruff, ruff format, mypy.
+lint: deps snapshots lint-workflows
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
@@ -99,7 +103,7 @@ lint: deps lint-workflows
 ## and PostgreSQL 15).
 # Test servers run under a temp dir named with this run's id, so the leftover check below
 # looks at this suite's own processes, never at another run's or the machine's.
-test: deps system-deps lint
+test: deps snapshots system-deps lint
 	@run="$$$$-$$(date +%s%N)"; rc=0; TEST_RUN_ID="$$run" .venv/bin/pytest $(PYTEST_ARGS) $(ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
 	if pgrep -f "okta-ldap-immuta-it-$$run-" >/dev/null; then \

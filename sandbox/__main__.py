@@ -60,7 +60,9 @@ def parser() -> argparse.ArgumentParser:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--stack", default="dev", help="stack name (stacks/Pulumi.<stack>.yaml)")
+    p.add_argument(
+        "--stack", default="dev", help="stack name (stacks/Pulumi.<stack>.yaml; default: dev)"
+    )
     p.add_argument(
         "--check", action="store_true", help="start, verify, stop; exit 0 only if all passed"
     )
@@ -82,8 +84,8 @@ def parser() -> argparse.ArgumentParser:
         "--org",
         type=Path,
         metavar="FILE",
-        help="the org's other sign-on policies and users' groups, as JSON (see sandbox/sign_on.py);"
-        " default: an org with only Okta's default policy",
+        help="the org's other sign-on policies and users' groups, as JSON (format: "
+        "docs/sandbox.md); default: an org with only Okta's default policy",
     )
     p.add_argument("--down", action="store_true", help="stop the running sandbox and exit")
     return p
