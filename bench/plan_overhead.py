@@ -1,9 +1,10 @@
 """Benchmark: `make plan`'s program run against the floor of importing the SDKs alone.
 
-Runs the two commands alternately N times (default 15) as fresh processes, so both see the
+Runs the three commands alternately N times (default 15) as fresh processes, so both see the
 same machine noise, and reports median wall time, median CPU time (user+sys, steadier on a
-shared VM) and median peak RSS, all from wait4's rusage. Goal: plan <= 1.5x the import floor's wall
-time, under 150 MB peak. Prints a table and exits 1 when a goal is missed.
+shared VM) and median peak RSS, all from wait4's rusage. Goal: the plan's CPU time at most 1.5x
+the used-SDK floor's (importing the SDK modules the program uses), under 150 MB peak. Prints a
+table and exits 1 when a goal is missed.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ COMMANDS = {
     "used-SDK floor": [PY, "-c", USED_SDK],
     "offline plan (dev)": [PY, "-m", "offline_plan", "--stack", "dev"],
 }
-WALL_RATIO_GOAL, PEAK_MB_GOAL = 1.5, 150.0
+CPU_RATIO_GOAL, PEAK_MB_GOAL = 1.5, 150.0
 
 
 def measure(cmd: list[str]) -> tuple[float, float, float]:
@@ -58,23 +59,25 @@ def main() -> int:
         for name, runs in samples.items()
     }
     floor_wall, floor_cpu, _ = results["import floor"]
-    print(f"{'command':<20}{'wall s':>8}{'x floor':>9}{'cpu s':>8}{'x floor':>9}{'peak MB':>9}")
+    used_wall, used_cpu, _ = results["used-SDK floor"]
+    print(
+        f"{'command':<20}{'wall s':>8}{'x floor':>9}{'cpu s':>8}{'x floor':>9}"
+        f"{'x used':>8}{'peak MB':>9}"
+    )
     for name, (wall, cpu, peak) in results.items():
         print(
             f"{name:<20}{wall:>8.3f}{wall / floor_wall:>9.2f}"
-            f"{cpu:>8.3f}{cpu / floor_cpu:>9.2f}{peak:>9.1f}"
+            f"{cpu:>8.3f}{cpu / floor_cpu:>9.2f}{cpu / used_cpu:>8.2f}{peak:>9.1f}"
         )
-    print(f"(medians of {args.runs} interleaved runs)")
-    plan_wall, _, plan_peak = results["offline plan (dev)"]
-    used_wall = results["used-SDK floor"][0]
-    print(f"plan over the used-SDK floor: {plan_wall / used_wall:.2f}x (informational)")
-    ok = plan_wall <= WALL_RATIO_GOAL * floor_wall and plan_peak < PEAK_MB_GOAL
+    print(f"(medians of {args.runs} interleaved runs; x used: CPU over the used-SDK floor's)")
+    plan_wall, plan_cpu, plan_peak = results["offline plan (dev)"]
+    print(f"plan wall over the used-SDK floor's: {plan_wall / used_wall:.2f}x (informational)")
+    ok = plan_cpu <= CPU_RATIO_GOAL * used_cpu and plan_peak < PEAK_MB_GOAL
     print(
-        f"goal: <= {WALL_RATIO_GOAL}x floor and < {PEAK_MB_GOAL:.0f} MB peak: "
-        + ("met" if ok else "MISSED")
+        f"goal: CPU <= {CPU_RATIO_GOAL}x the used-SDK floor's ({plan_cpu / used_cpu:.2f}x) "
+        f"and < {PEAK_MB_GOAL:.0f} MB peak ({plan_peak:.0f} MB): " + ("met" if ok else "MISSED")
     )
     return 0 if ok else 1
-
 
 if __name__ == "__main__":
     sys.exit(main())
