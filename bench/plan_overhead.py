@@ -81,13 +81,15 @@ def main() -> int:
     plan_wall, plan_cpu, plan_peak = results["offline plan (dev)"]
     print(f"plan wall over the used-SDK floor's: {plan_wall / used_wall:.2f}x (informational)")
     frozen_cpu = results["used-SDK, frozen"][1]
-    print(f"plan CPU over the frozen used-SDK floor's: {plan_cpu / frozen_cpu:.2f}x (like for like)")
+    like = plan_cpu / frozen_cpu
+    print(f"plan CPU over the frozen used-SDK floor's: {like:.2f}x (like for like)")
     ok = plan_cpu <= CPU_RATIO_GOAL * used_cpu and plan_peak < PEAK_MB_GOAL
     print(
         f"goal: CPU <= {CPU_RATIO_GOAL}x the used-SDK floor's ({plan_cpu / used_cpu:.2f}x) "
         f"and < {PEAK_MB_GOAL:.0f} MB peak ({plan_peak:.0f} MB): " + ("met" if ok else "MISSED")
     )
     return 0 if ok else 1
+
 
 if __name__ == "__main__":
     sys.exit(main())
