@@ -13,6 +13,7 @@ network. Secrets show as [secret].
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from pathlib import Path
 
@@ -118,4 +119,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # A short-lived process: what it has loaded lives until it exits. Frozen (gc.freeze), the
+    # cycle collector stops rescanning it during the run and at exit, where it would otherwise
+    # spend about a third of the plan's CPU time; memory is freed at exit all the same.
+    gc.freeze()
+    code = main()
+    gc.freeze()
+    sys.exit(code)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from ldap3.utils.dn import escape_rdn
-
 Transport = Literal["ldaps", "starttls"]
 
 # Okta's "LDAP Interface connection settings" (help.okta.com) lists okta.com, oktapreview.com and
@@ -15,11 +13,23 @@ Transport = Literal["ldaps", "starttls"]
 # pattern as the other three: inferred, the page spells neither out.
 OKTA_DOMAINS: tuple[str, ...] = ("okta.com", "oktapreview.com", "okta-emea.com", "okta-gov.com")
 STANDARD_PORTS: dict[Transport, int] = {"ldaps": 636, "starttls": 389}
+# What ldap3's escape_rdn changes: these characters anywhere, `#` or a space first, a space last.
+_RDN_SPECIALS = frozenset('\\,+"<>;=\x00')
+
+
+def _escape_rdn(value: str) -> str:
+    """ldap3's RFC 4514 escaping; ldap3 (its package import loads the whole LDAP client, ~50 ms)
+    is loaded only for a value that has something to escape."""
+    if value and value[0] not in "# " and value[-1] != " " and _RDN_SPECIALS.isdisjoint(value):
+        return value  # what escape_rdn returns for it
+    from ldap3.utils.dn import escape_rdn
+
+    return str(escape_rdn(value))
 
 
 def dn_from_rdns(*rdns: tuple[str, str]) -> str:
     """Join (attribute, value) pairs into a DN, escaping each value (RFC 4514)."""
-    return ",".join(f"{attr}={escape_rdn(value)}" for attr, value in rdns)
+    return ",".join(f"{attr}={_escape_rdn(value)}" for attr, value in rdns)
 
 
 def okta_root_dn(org_name: str, domain: str) -> str:

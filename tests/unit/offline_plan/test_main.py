@@ -1,10 +1,15 @@
-"""`python -m offline_plan --help` answers without rendering: folders, defaults, exit codes."""
+"""`python -m offline_plan`: --help answers without rendering (folders, defaults, exit codes);
+the whole entry point, as `make plan` runs it, in a fresh process."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import pytest
 
 import offline_plan.__main__ as plan_cli
+from components.config import PROJECT_ROOT
 
 
 def _no_render(*_: object, **__: object) -> str:
@@ -41,3 +46,25 @@ def test_options_that_do_not_go_together_are_refused(
         plan_cli.main(argv)
     assert exited.value.code == 2
     assert "error:" in capsys.readouterr().err
+
+
+# Runs the module as `-m` does, then names the libraries loaded by the end (atexit runs last).
+_RUN = """
+import atexit, runpy, sys
+atexit.register(lambda: print(*sorted({m.split(".")[0] for m in sys.modules}), file=sys.stderr))
+sys.argv = ["offline_plan", "--stack", "dev"]
+runpy.run_module("offline_plan", run_name="__main__", alter_sys=True)
+"""
+
+
+def test_the_plan_prints_the_snapshot_and_loads_no_ldap_client() -> None:
+    # No name of the dev stack needs escaping, so ldap3 (its import loads the whole LDAP client)
+    # stays unloaded; pydantic and email_validator validate the config, before the run.
+    run = subprocess.run(
+        [sys.executable, "-c", _RUN], cwd=PROJECT_ROOT, capture_output=True, text=True, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == (plan_cli.SNAPSHOT_DIR / "dev.txt").read_text()
+    loaded = set(run.stderr.split())
+    assert {"pydantic", "email_validator", "pulumi_okta"} <= loaded
+    assert "ldap3" not in loaded

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import pytest
-from ldap3.utils.dn import parse_dn
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from ldap3.utils.dn import escape_rdn, parse_dn
 
-from components.okta.ldap_interface import okta_ldap_directory
+from components.okta.ldap_interface import dn_from_rdns, okta_ldap_directory
 
 
 @pytest.mark.parametrize(
@@ -73,3 +75,13 @@ def test_okta_gov_derives_host_and_dn_like_the_other_domains() -> None:
     assert d.host == "agency.ldap.okta-gov.com"
     assert d.root_dn == "dc=agency,dc=okta-gov,dc=com"
     assert d.bind_dn("svc@agency.gov") == "uid=svc@agency.gov,dc=agency,dc=okta-gov,dc=com"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from('ab@.- #\\,+"<>;=\x00é'), min_size=1))
+@example("plain@acme.example")
+@example(" ")
+@example("#")
+def test_dn_values_are_escaped_exactly_as_ldap3_escapes_them(value: str) -> None:
+    # ldap3 is imported only for a value that needs escaping: the result must not differ.
+    assert dn_from_rdns(("uid", value)) == f"uid={escape_rdn(value)}"
