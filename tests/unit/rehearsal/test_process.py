@@ -16,17 +16,21 @@ from rehearsal._watchdog import start_time
 
 ROOT = Path(__file__).resolve().parents[3]
 
-# The child records the first signal it gets and exits 3; the script runs it tied.
+# The child records the first signal it gets and exits 3; the script runs it tied. Each note
+# is written whole (a temp file renamed), so the test never reads a file half written.
 CHILD = textwrap.dedent("""
     import os, signal, sys, time
     from pathlib import Path
     out = Path(sys.argv[1])
+    def write(name, text):
+        (out / (name + ".tmp")).write_text(text)
+        os.replace(out / (name + ".tmp"), out / name)
     def note(signum, _):
-        (out / "got").write_text(signal.Signals(signum).name)
+        write("got", signal.Signals(signum).name)
         sys.exit(3)
     for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(s, note)
-    (out / "child").write_text(str(os.getpid()))
+    write("child", str(os.getpid()))
     time.sleep(60)
 """)
 SCRIPT = textwrap.dedent("""

@@ -35,7 +35,8 @@ RUNNER = textwrap.dedent("""
     guard_process(stubborn.pid)
     later = subprocess.Popen(["sleep", "60"], start_new_session=True)
     pidfile.write_text(f"{later.pid}\\n")
-    (out / "ready").write_text(f"{stubborn.pid} {later.pid}")
+    (out / "ready.tmp").write_text(f"{stubborn.pid} {later.pid}")
+    (out / "ready.tmp").rename(out / "ready")  # whole, never read half written
     time.sleep(60)
 """)
 
@@ -56,6 +57,7 @@ def test_sigkill_of_the_runner_ends_its_processes_and_removes_its_folders(tmp_pa
     try:
         assert _wait(lambda: (tmp_path / "ready").exists(), 30), "the runner did not start"
         pids = [int(p) for p in (tmp_path / "ready").read_text().split()]
+        assert len(pids) == 2
         starts = [start_time(pid) for pid in pids]
         assert None not in starts
         os.kill(runner.pid, signal.SIGKILL)
