@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 STACK ?= dev
+TEST_WORKERS ?= 2
 REF ?= HEAD
 PY := .venv/bin/python
 .DEFAULT_GOAL := help
@@ -100,11 +101,11 @@ lint: deps snapshots lint-workflows
 	.venv/bin/mypy
 
 ## test: lint, type checks and every test (unit; integration against real slapd
-## and PostgreSQL 15).
+## and PostgreSQL 15), in TEST_WORKERS processes (default 2; pytest-xdist).
 # Test servers run under a temp dir named with this run's id, so the leftover check below
 # looks at this suite's own processes, never at another run's or the machine's.
 test: deps snapshots system-deps lint
-	@run="$$$$-$$(date +%s%N)"; rc=0; TEST_RUN_ID="$$run" .venv/bin/pytest $(PYTEST_ARGS) $(ARGS) || rc=$$?; \
+	@run="$$$$-$$(date +%s%N)"; rc=0; TEST_RUN_ID="$$run" .venv/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS) $(ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
 	if pgrep -f "okta-ldap-immuta-it-$$run-" >/dev/null; then \
 	  echo "a test server outlived the suite:" >&2; pgrep -af "okta-ldap-immuta-it-$$run-" >&2; exit 1; fi; \

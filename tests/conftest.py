@@ -9,6 +9,7 @@ import signal
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -49,6 +50,23 @@ def pytest_configure(config: pytest.Config) -> None:
     for signum in INTERRUPTING:
         if signal.getsignal(signum) == signal.SIG_DFL:
             signal.signal(signum, _interrupt)
+
+
+_WORKER_STARTUPS: dict[str, dict[str, float]] = {}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist (make test): each worker's integration server start-up times."""
+    startup = getattr(node, "workeroutput", {}).get("serverStartup")
+    if startup:
+        _WORKER_STARTUPS[str(node.gateway.id)] = startup
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for worker, startup in sorted(_WORKER_STARTUPS.items()):
+        parts = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in startup.items())
+        terminalreporter.write_line(f"integration servers started in ({worker}): {parts}")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -58,6 +58,14 @@ def postgres(workdir: Path, ca: TestCA) -> Iterator[Postgres]:
     pg.stop()
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker: hand the start-up times to the controller (tests/conftest.py
+    prints them)."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None and STARTUP:
+        workeroutput["serverStartup"] = dict(STARTUP)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if STARTUP:
         parts = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in STARTUP.items())
