@@ -84,6 +84,8 @@ def _config_file(path: str) -> Any:
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno} column {exc.colno}"
         raise InputError(f"--config {path} is not JSON ({exc.msg} at {where}); {what}") from None
+    except RecursionError:
+        raise InputError(f"--config {path} nests too deeply; {what}") from None
 
 
 def load_inputs(stack: str, config_file: str | None = None) -> StackInputs:

@@ -6,6 +6,7 @@ or environment variable that supplies it and what is allowed; none shows a secre
 from __future__ import annotations
 
 import argparse
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,8 +112,8 @@ def _import_file(args: argparse.Namespace, problems: list[Problem]) -> None:
 def check_inputs(args: argparse.Namespace) -> Checked:
     """Every input read and checked, without sending anything (no credential plugin runs)."""
     checked = Checked()
-    if not args.timeout > 0:
-        checked.problems.append(Problem("--timeout", "must be a number of seconds above 0"))
+    if not (args.timeout > 0 and math.isfinite(args.timeout)):
+        checked.problems.append(Problem("--timeout", "must be a finite number of seconds above 0"))
     try:
         checked.inputs = load_inputs(args.stack, args.config)
     except InputError as exc:

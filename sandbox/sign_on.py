@@ -98,6 +98,8 @@ def load_org(path: Path | None) -> BaseOrg:
         raise OrgFileError(f"--org {path}: not JSON ({exc.msg} at {where})") from None
     except UnicodeDecodeError:
         raise OrgFileError(f"--org {path}: not UTF-8 text") from None
+    except RecursionError:
+        raise OrgFileError(f"--org {path}: nests too deeply (see docs/sandbox.md)") from None
     problem = _shape_problem(raw)
     if problem:
         raise OrgFileError(f"--org {path}: {problem}; {ORG_SHAPE}")

@@ -6,9 +6,9 @@ and what is allowed; it never shows a value of an output or config key, so never
 from __future__ import annotations
 
 import argparse
-import contextlib
 import getpass
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from components.config import (
+    PROJECT_ROOT,
     Problem,
     claims_of,
     project_root,
@@ -80,6 +81,8 @@ def read_json_file(option: str, path: str, what: str, problems: list[Problem]) -
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno} column {exc.colno}"
         problems.append(Problem(option, f"{path} is not JSON ({exc.msg} at {where}); give {what}"))
+    except RecursionError:
+        problems.append(Problem(option, f"{path} nests too deeply to be {what}"))
     return None
 
 
@@ -136,8 +139,14 @@ def collect_config(stack: str, path: str | None, problems: list[Problem]) -> dic
     """`project:key` -> value: the stack file, then --config / the CLI's decrypted config."""
     schema = project_schema()
     values: dict[str, str] = {}
-    with contextlib.suppress(StackFileError):  # a stack without a file: outputs suffice
+    try:
         values.update(schema.with_defaults(read_stack_file(stack).values))
+    except StackFileError as exc:
+        # A broken stack file is never read around; a missing one only when the config comes
+        # from --config or the Pulumi CLI (a stack whose file is elsewhere).
+        broken = schema.stack_file(stack, PROJECT_ROOT).exists()
+        if broken or not (path or shutil.which("pulumi")):
+            problems.append(Problem("--stack", str(exc)))
     raw: Any = {}
     before = len(problems)
     if path:
@@ -251,8 +260,8 @@ def _files(args: argparse.Namespace, problems: list[Problem]) -> None:
 
 
 def _numbers(args: argparse.Namespace, problems: list[Problem]) -> None:
-    if not args.timeout > 0:
-        problems.append(Problem("--timeout", "must be a number of seconds above 0"))
+    if not (args.timeout > 0 and math.isfinite(args.timeout)):
+        problems.append(Problem("--timeout", "must be a finite number of seconds above 0"))
     if not 1 <= args.query_engine_port <= 65535:
         problems.append(Problem("--query-engine-port", "must be a port from 1 to 65535"))
     if args.password_warn_days < 0:

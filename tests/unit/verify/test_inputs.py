@@ -275,3 +275,40 @@ def test_help_shows_the_defaults_and_exit_codes_and_runs_nothing(
         assert default in text
     assert "exit codes: 0 every check that ran passed 1 a check failed" in text
     assert '"errors": [{"input":' in text
+
+
+@pytest.mark.parametrize("timeout", ["inf", "1e400", "nan", "0"])
+def test_a_timeout_that_is_not_a_finite_positive_number_is_an_input_error(
+    timeout: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--outputs", write(tmp_path / "o.json", HEALTHY_OUTPUTS), "--timeout", timeout]
+    code, out, _ = run(capsys, *argv, "--config", write(tmp_path / "c.json", {}), as_json=True)
+    assert code == 2
+    assert errors(out)["--timeout"] == "must be a finite number of seconds above 0"
+
+
+def test_json_nested_too_deeply_is_named_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deep = write(tmp_path / "deep.json", "[" * 100_000 + "]" * 100_000)
+    code, out, _ = run(capsys, "--outputs", deep, "--config", deep, as_json=True)
+    assert code == 2
+    found = errors(out)
+    assert "nests too deeply" in found["--outputs"]
+    assert "nests too deeply" in found["--config"]
+
+
+def test_a_missing_stack_file_is_an_input_error_unless_the_config_comes_from_elsewhere(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # No --config and no Pulumi CLI (the fixture hides it): the stack file is the config.
+    outputs = write(tmp_path / "o.json", HEALTHY_OUTPUTS)
+    code, out, _ = run(capsys, "--stack", "nosuch", "--outputs", outputs, as_json=True)
+    assert code == 2
+    assert "no stack file stacks/Pulumi.nosuch.yaml" in errors(out)["--stack"]
+    # With --config the missing file is read around (a stack whose config the CLI holds).
+    config = write(tmp_path / "c.json", {})
+    code, out, _ = run(
+        capsys, "--stack", "nosuch", "--outputs", outputs, "--config", config, as_json=True
+    )
+    assert all(e["input"] != "--stack" for e in json.loads(out).get("errors", []))
