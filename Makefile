@@ -35,16 +35,16 @@ system-deps:
 
 ## plan: the offline change plan of STACK (default dev); no CLI, no credentials.
 plan: deps
-	@$(PY) -m offline_plan --stack $(STACK) $(ARGS)
+	@$(PY) -m offline_plan --stack '$(STACK)' $(ARGS)
 
 ## plan-json: the same plan as JSON.
 plan-json: deps
-	@$(PY) -m offline_plan --stack $(STACK) --json $(ARGS)
+	@$(PY) -m offline_plan --stack '$(STACK)' --json $(ARGS)
 
 ## plan-diff: what changes in STACK's plan against its snapshot committed at git REF (default
 ## HEAD; e.g. REF=origin/main): a summary by resource, then the diff; exit 0 either way.
 plan-diff: deps
-	@$(PY) -m offline_plan --stack $(STACK) --diff $(REF) $(ARGS)
+	@$(PY) -m offline_plan --stack '$(STACK)' --diff $(if $(REF),'$(REF)') $(ARGS)
 
 ## plan-update: rewrite stacks/plans/<stack>.txt for every stack (commit the result).
 plan-update: deps
@@ -72,7 +72,7 @@ lint-workflows: deps tools/node_modules/.installed
 ## ARGS="--check" starts, verifies and stops (exit 0 only when every check
 ## passed); ARGS="--json" prints the connection facts.
 sandbox: deps system-deps
-	@$(PY) -m sandbox --stack $(STACK) $(ARGS)
+	@$(PY) -m sandbox --stack '$(STACK)' $(ARGS)
 
 ## sandbox-down: stop the sandbox running in another terminal.
 sandbox-down: deps
@@ -80,13 +80,13 @@ sandbox-down: deps
 
 ## verify: check a deployed STACK end to end (options: ARGS="--help").
 verify: deps
-	@$(PY) -m verify --stack $(STACK) $(ARGS)
+	@$(PY) -m verify --stack '$(STACK)' $(ARGS)
 
 ## adopt: read-only discovery of what already exists for STACK (a manual setup) and
 ## the plan to take it over: an import file for `pulumi import --file`, config
 ## changes, a report.
 adopt: deps
-	@$(PY) -m adopt --stack $(STACK) $(ARGS)
+	@$(PY) -m adopt --stack '$(STACK)' $(ARGS)
 
 ## snapshots: check that the committed plan snapshots and docs/config.md are current
 ## (seconds; make test and make lint run it first, before the test servers and the

@@ -76,6 +76,7 @@ class _Parser(argparse.ArgumentParser):
 def parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="python -m adopt",
+        allow_abbrev=False,
         description=__doc__,
         epilog=EPILOG,
         formatter_class=_Help,

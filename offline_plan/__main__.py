@@ -56,6 +56,7 @@ def diff(stack: str, ref: str, root: Path = PROJECT_ROOT) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m offline_plan",
+        allow_abbrev=False,
         description=__doc__,
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,

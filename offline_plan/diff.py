@@ -40,10 +40,19 @@ def snapshot_at(ref: str, stack: str, root: Path) -> str:
     """The text of `stacks/plans/<stack>.txt` as committed at `ref` (`git show`)."""
     if not ref or ref.startswith("-") or any(c.isspace() for c in ref):
         raise DiffError(f"{ref!r} is not a git ref (a branch, tag or commit, e.g. origin/main)")
-    if _git(root, "rev-parse", "--git-dir").returncode != 0:
-        raise DiffError(f"{root} is not in a git clone: plan-diff compares with a git ref")
+    clone = _git(root, "rev-parse", "--git-dir")
+    if clone.returncode != 0:
+        said = clone.stderr.strip().splitlines()[:1]  # e.g. git's "dubious ownership"
+        raise DiffError(
+            f"git cannot read {root} as a clone ({said[0] if said else 'no answer'}): "
+            "plan-diff compares with a git ref"
+        )
     if _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
-        raise DiffError(f"unknown git ref {ref!r} (a branch, tag or commit, e.g. origin/main)")
+        known = _git(root, "rev-parse", "--verify", "--quiet", ref).returncode == 0
+        raise DiffError(
+            (f"git ref {ref!r} names no commit" if known else f"unknown git ref {ref!r}")
+            + " (a branch, tag or commit, e.g. origin/main)"
+        )
     shown = _git(root, "show", f"{ref}:./{snapshot_path(stack)}")
     if shown.returncode != 0:
         raise DiffError(

@@ -57,6 +57,7 @@ SAMPLES = (("alice", True), ("bob", True), ("carol", False))
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m sandbox",
+        allow_abbrev=False,
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

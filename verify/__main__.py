@@ -69,6 +69,7 @@ def render(checks: list[Check]) -> str:
 def parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="python -m verify",
+        allow_abbrev=False,
         description=__doc__,
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -15,7 +15,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from components.okta.errors import OktaConfigError
 from components.okta.oauth import (
@@ -86,9 +86,11 @@ def _checked_url(url: str) -> str:
         return url.rstrip("/")
     if parts.scheme == "http" and host in LOOPBACK_HOSTS:
         return url.rstrip("/")
+    # Never echo credentials written into the URL (user:password@).
+    shown = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
     raise OktaConfigError(
-        f"Okta URL {url!r}: use https://; plain http only for 127.0.0.1, localhost or ::1 "
-        "(the local emulator)"
+        f"Okta URL {json.dumps(shown)}: use https://; plain http only for 127.0.0.1, localhost "
+        "or ::1 (the local emulator)"
     )
 
 

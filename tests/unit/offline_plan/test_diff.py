@@ -147,7 +147,7 @@ def test_outside_a_git_clone(
     shutil.copytree(repo, tmp_path / "copy", ignore=shutil.ignore_patterns(".git"))
     code = main(["--stack", "s", "--root", str(tmp_path / "copy"), "--diff"])
     assert code == 2
-    assert "is not in a git clone" in capsys.readouterr().err
+    assert "git cannot read" in capsys.readouterr().err
 
 
 PLAN = """\
@@ -206,3 +206,12 @@ def test_secrets_the_program_gets_stay_out_of_the_diff(
     code, out, _ = _diff(repo, capsys, "before")  # asserts no CANARY printed
     assert code == 0
     assert "  - random:index/randomPassword:RandomPassword ldap-bind-immuta-password" in out
+
+
+def test_a_ref_that_names_no_commit_is_told_so(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blob = ["git", "-C", str(repo), "tag", "blobtag", "HEAD:stacks/plans/s.txt"]
+    subprocess.run(blob, check=True, capture_output=True)
+    assert main(["--stack", "s", "--root", str(repo), "--diff", "blobtag"]) == 2
+    assert "git ref 'blobtag' names no commit" in capsys.readouterr().err

@@ -312,3 +312,15 @@ def test_a_missing_stack_file_is_an_input_error_unless_the_config_comes_from_els
         capsys, "--stack", "nosuch", "--outputs", outputs, "--config", config, as_json=True
     )
     assert all(e["input"] != "--stack" for e in json.loads(out).get("errors", []))
+
+
+def test_a_password_in_the_okta_url_is_never_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OKTA_API_TOKEN", CANARIES["okta token"])
+    url = f"http://u:{CANARIES['bind password']}@okta.example.com"
+    argv = ["--outputs", write(tmp_path / "o.json", HEALTHY_OUTPUTS), "--okta-url", url]
+    code, out, err = run(capsys, *argv, "--config", write(tmp_path / "c.json", {}), as_json=True)
+    assert code == 2
+    clean(out + err)
+    assert 'Okta URL "http://okta.example.com": use https://' in errors(out)["Okta connection"]
