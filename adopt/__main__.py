@@ -17,11 +17,9 @@ Every missing or unusable input is named in one report before anything is sent.
 from __future__ import annotations
 
 import argparse
-import json
 import ssl
 import sys
 import textwrap
-from typing import NoReturn
 
 from adopt.discover import Connections, adopt
 from adopt.helm_release import ReleaseRecordError
@@ -30,12 +28,12 @@ from adopt.kube import KubeError, load_target
 from adopt.preflight import check_inputs, import_path
 from adopt.readonly import WriteRefused
 from adopt.report import import_file_text, render_json, render_text
+from components import tool_input
 from components.config import Problem
 from components.immuta.client import ImmutaError
 from components.okta.errors import OktaError
-from components.secret_text import scrub
+from components.tool_input import RaisingParser, UsageError, stack_in
 
-EXIT_INPUT = 2
 EPILOG = """exit codes:
   0  the plan is complete (the import file and the config changes cover everything found)
   1  something needs your decision (the report's "Needs your decision" section)
@@ -64,17 +62,8 @@ class _Help(argparse.RawDescriptionHelpFormatter):
         return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
 
 
-class UsageError(Exception):
-    """The command line cannot be parsed (argparse's message)."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
-
-
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = RaisingParser(
         prog="python -m adopt",
         allow_abbrev=False,
         description=__doc__,
@@ -123,22 +112,7 @@ def report_problems(
     stack: str, problems: list[Problem], secrets: list[str], as_json: bool, *, read: bool = False
 ) -> int:
     """The problems at once, as JSON on stdout or as text on stderr; exit code 2."""
-    if as_json:
-        body = {
-            "stack": stack,
-            "exitCode": EXIT_INPUT,
-            "errors": [{"input": p.key, "message": p.message} for p in problems],
-        }
-        print(scrub(json.dumps(body, indent=2), secrets))
-        return EXIT_INPUT
-    if read:
-        lines = [f"error: {p.message}" for p in problems]
-    else:
-        count = f"{len(problems)} input problem" + ("s" if len(problems) > 1 else "")
-        lines = [f"error: adopt cannot start, {count} (nothing was sent):"]
-        lines += [f"  - {p}" for p in problems]
-    print(scrub("\n".join(lines), secrets), file=sys.stderr)
-    return EXIT_INPUT
+    return tool_input.report_problems("adopt", stack, problems, secrets, as_json=as_json, read=read)
 
 
 def _failure(exc: Exception) -> Problem:
@@ -154,8 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         if "--json" not in given:
             parser().print_usage(sys.stderr)
-        stack = next((given[i + 1] for i, a in enumerate(given[:-1]) if a == "--stack"), "dev")
-        return report_problems(stack, [Problem("command line", str(exc))], [], "--json" in given)
+        usage = [Problem("command line", str(exc))]
+        return report_problems(stack_in(given), usage, [], "--json" in given)
     checked = check_inputs(args)
     secrets = checked.secrets()
     if checked.problems:

@@ -16,13 +16,13 @@ import shutil
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from components.config import project_schema
 from components.config.stack_file import StackFileError
 from components.immuta.connection import API_KEY_KEY
 from components.secret_text import MIN_SECRET_LENGTH
+from components.tool_input import JsonFileError, read_json
 from rehearsal.stack_config import SECRET_PLACEHOLDER, StackConfig, load_stack_config
 
 IMMUTA_KEY_ENV = "IMMUTA_API_KEY"
@@ -72,20 +72,11 @@ def _cli_config(stack: str) -> Any:
 
 
 def _config_file(path: str) -> Any:
-    what = "give the JSON of `pulumi config --json --show-secrets`"
     try:
-        return json.loads(Path(path).read_text())
-    except IsADirectoryError:
-        raise InputError(f"--config {path} is a folder; {what}") from None
-    except OSError as exc:
-        raise InputError(f"--config {path}: cannot read it ({exc.strerror}); {what}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"--config {path} is not UTF-8 text; {what}") from None
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno} column {exc.colno}"
-        raise InputError(f"--config {path} is not JSON ({exc.msg} at {where}); {what}") from None
-    except RecursionError:
-        raise InputError(f"--config {path} nests too deeply; {what}") from None
+        return read_json(path)
+    except JsonFileError as exc:
+        what = "give the JSON of `pulumi config --json --show-secrets`"
+        raise InputError(f"--config {path}: {exc}; {what}") from None
 
 
 def load_inputs(stack: str, config_file: str | None = None) -> StackInputs:

@@ -16,7 +16,6 @@ The stack's policies are inserted as Okta inserts them (`signon_model.insert_pol
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -33,6 +32,7 @@ from components.okta.signon_model import (
     decide,
     insert_policies,
 )
+from components.tool_input import JsonFileError, read_json
 from rehearsal.mock_engine import PlanResult
 from rehearsal.okta_plan import USER, mock_id, planned_sign_on
 
@@ -90,16 +90,9 @@ def load_org(path: Path | None) -> BaseOrg:
     if path is None:
         return BaseOrg(Org(policies=(DEFAULT_POLICY,), everyone_group_id=EVERYONE))
     try:
-        raw = json.loads(path.read_text())
-    except OSError as exc:
-        raise OrgFileError(f"--org {path}: cannot read it ({exc.strerror})") from None
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}"
-        raise OrgFileError(f"--org {path}: not JSON ({exc.msg} at {where})") from None
-    except UnicodeDecodeError:
-        raise OrgFileError(f"--org {path}: not UTF-8 text") from None
-    except RecursionError:
-        raise OrgFileError(f"--org {path}: nests too deeply (see docs/sandbox.md)") from None
+        raw = read_json(path)
+    except JsonFileError as exc:
+        raise OrgFileError(f"--org {path}: {exc}") from None
     problem = _shape_problem(raw)
     if problem:
         raise OrgFileError(f"--org {path}: {problem}; {ORG_SHAPE}")

@@ -15,10 +15,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import NoReturn
 
+from components import tool_input
 from components.config import Problem
-from components.secret_text import scrub
+from components.tool_input import RaisingParser, UsageError, stack_in
 from verify.checks import Check, counts, passed, run_checks
 from verify.inputs import InputProblems, build_target, load_config
 from verify.okta_signon import check_okta_signon
@@ -26,7 +26,6 @@ from verify.password_expiry import WARN_DAYS, check_password_expiry
 
 __all__ = ["load_config", "main", "parser"]
 
-EXIT_INPUT = 2
 EPILOG = """exit codes:
   0  every check that ran passed
   1  a check failed (its lines give the likely cause and the fix)
@@ -37,15 +36,6 @@ With --json, the result is a JSON object on stdout, also for exit code 2:
   {"stack": ..., "passed": false, "checks": [], "exitCode": 2,
    "errors": [{"input": "<option, output, config key or variable>", "message": "..."}]}
 """
-
-
-class UsageError(Exception):
-    """The command line cannot be parsed (argparse's message)."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(message)
 
 
 def render(checks: list[Check]) -> str:
@@ -67,7 +57,7 @@ def render(checks: list[Check]) -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = RaisingParser(
         prog="python -m verify",
         allow_abbrev=False,
         description=__doc__,
@@ -146,22 +136,11 @@ def parser() -> argparse.ArgumentParser:
 def report_problems(
     stack: str, problems: tuple[Problem, ...], secrets: list[str], as_json: bool
 ) -> int:
-    """Every input problem at once, as JSON on stdout or as text on stderr; exit code 2."""
-    if as_json:
-        body = {
-            "stack": stack,
-            "passed": False,
-            "checks": [],
-            "exitCode": EXIT_INPUT,
-            "errors": [{"input": p.key, "message": p.message} for p in problems],
-        }
-        print(scrub(json.dumps(body, indent=2), secrets))
-        return EXIT_INPUT
-    count = f"{len(problems)} input problem" + ("s" if len(problems) > 1 else "")
-    lines = [f"error: verify cannot start, {count} (nothing was sent):"]
-    lines += [f"  - {p}" for p in problems]
-    print(scrub("\n".join(lines), secrets), file=sys.stderr)
-    return EXIT_INPUT
+    """Every input problem at once (exit code 2); the JSON has the result's shape."""
+    fields = {"passed": False, "checks": []}
+    return tool_input.report_problems(
+        "verify", stack, problems, secrets, as_json=as_json, json_fields=fields
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -171,8 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         if "--json" not in given:
             parser().print_usage(sys.stderr)
-        stack = next((given[i + 1] for i, a in enumerate(given[:-1]) if a == "--stack"), "dev")
-        return report_problems(stack, (Problem("command line", str(exc)),), [], "--json" in given)
+        usage = (Problem("command line", str(exc)),)
+        return report_problems(stack_in(given), usage, [], "--json" in given)
     try:
         target = build_target(args)
     except InputProblems as exc:

@@ -37,6 +37,7 @@ from components.okta.api_connection import (
 )
 from components.okta.errors import OktaConfigError
 from components.outputs import StackOutput as Out
+from components.tool_input import JsonFileError, read_json
 from verify.checks import BindAccount, Target
 
 OUTPUTS_COMMAND = "pulumi stack output --json --show-secrets"
@@ -69,20 +70,10 @@ def kind(value: Any) -> str:
 
 def read_json_file(option: str, path: str, what: str, problems: list[Problem]) -> Any:
     """The JSON in `path`, or None with a problem saying why it cannot be read."""
-    file = Path(path)
     try:
-        return json.loads(file.read_text())
-    except IsADirectoryError:
-        problems.append(Problem(option, f"{path} is a folder; give the file with {what}"))
-    except OSError as exc:
-        problems.append(Problem(option, f"cannot read {path} ({exc.strerror}); give {what}"))
-    except UnicodeDecodeError:
-        problems.append(Problem(option, f"{path} is not UTF-8 text; give {what}"))
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno} column {exc.colno}"
-        problems.append(Problem(option, f"{path} is not JSON ({exc.msg} at {where}); give {what}"))
-    except RecursionError:
-        problems.append(Problem(option, f"{path} nests too deeply to be {what}"))
+        return read_json(path)
+    except JsonFileError as exc:
+        problems.append(Problem(option, f"{path}: {exc}; give {what}"))
     return None
 
 
