@@ -19,12 +19,12 @@ from pathlib import Path
 
 from components.config import PROJECT_ROOT, SettingsError
 from components.config.stack_file import StackFileError, list_stacks
-from offline_plan.diff import DiffError, plan_diff, snapshot_at
+from offline_plan.diff import SNAPSHOT_FOLDER, DiffError, plan_diff, snapshot_at
 from offline_plan.render import to_json, to_text
 from rehearsal.mock_engine import run_program
 from rehearsal.stack_config import load_stack_config
 
-SNAPSHOT_DIR = PROJECT_ROOT / "stacks" / "plans"
+SNAPSHOT_DIR = PROJECT_ROOT / SNAPSHOT_FOLDER
 EXIT_CODES = """\
 exit codes:
   0  the plan was printed or written; with --diff also when the desired state changed
@@ -45,10 +45,9 @@ def render(stack: str, as_json: bool = False, root: Path = PROJECT_ROOT) -> str:
 
 def diff(stack: str, ref: str, root: Path = PROJECT_ROOT) -> str:
     """The change of `stack`'s desired state (rendered now) against its snapshot at `ref`."""
-    if stack not in list_stacks(root):
-        raise DiffError(
-            f"no stack file stacks/Pulumi.{stack}.yaml (stacks: {', '.join(list_stacks(root))})"
-        )
+    stacks = list_stacks(root)
+    if stack not in stacks:
+        raise DiffError(f"no stack file stacks/Pulumi.{stack}.yaml (stacks: {', '.join(stacks)})")
     old = snapshot_at(ref, stack, root)
     return plan_diff(stack, ref, old, render(stack, root=root))
 
@@ -96,18 +95,14 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.write(diff(args.stack, args.diff, args.root))
             return 0
         if args.write:
-            out = args.out or args.root / "stacks" / "plans"
+            out = args.out or args.root / SNAPSHOT_FOLDER
             out.mkdir(parents=True, exist_ok=True)
             for stack in list_stacks(args.root):
                 (out / f"{stack}.txt").write_text(render(stack, root=args.root))
                 print(f"wrote {out / f'{stack}.txt'}")
             return 0
         sys.stdout.write(render(args.stack, args.json, args.root))
-    except (
-        StackFileError,
-        SettingsError,
-        DiffError,
-    ) as exc:  # bad input: one report, one exit code
+    except (StackFileError, SettingsError, DiffError) as exc:  # bad input: one report, exit 2
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # the program's own errors

@@ -15,7 +15,7 @@ from typing import Any
 from components.config import (
     PROJECT_ROOT,
     PROVIDER_SECRET_KEYS,
-    ProjectSchema,
+    KeySpec,
     decode_value,
     load_schema,
 )
@@ -23,29 +23,29 @@ from components.secret_text import MASK
 from rehearsal.mock_engine import PlanResult
 
 
-def _schema(plan: PlanResult) -> ProjectSchema:
-    return load_schema(plan.stack.root or PROJECT_ROOT)
+def _spec(plan: PlanResult, key: str) -> KeySpec | None:
+    """The declaration of `key` in Pulumi.yaml; None for another namespace's key."""
+    schema = load_schema(plan.stack.root or PROJECT_ROOT)
+    prefix = f"{schema.name}:"
+    return schema.keys.get(key.removeprefix(prefix)) if key.startswith(prefix) else None
 
 
 def is_secret(plan: PlanResult, key: str) -> bool:
     """Secret keys show as `[secret]` whether set or not: the plan never tells which are set."""
-    schema = _schema(plan)
-    spec = schema.keys.get(key.removeprefix(f"{schema.name}:"))
-    declared = key.startswith(f"{schema.name}:") and spec is not None
+    spec = _spec(plan, key)
     return (
         key in plan.stack.secret_keys
         or key in PROVIDER_SECRET_KEYS
-        or (declared and spec is not None and spec.secret)
+        or (spec is not None and spec.secret)
     )
 
 
 def typed(plan: PlanResult, key: str) -> Any:
     """The value of `key` of its declared type; text when undeclared or not of its type (the
     config loader refuses such a value before a plan is rendered)."""
-    schema = _schema(plan)
     text = plan.stack.values[key]
-    spec = schema.keys.get(key.removeprefix(f"{schema.name}:"))
-    if spec is None or not key.startswith(f"{schema.name}:"):
+    spec = _spec(plan, key)
+    if spec is None:
         return text
     value, problem = decode_value(spec, text)
     return text if problem else value
@@ -62,6 +62,10 @@ def config_lines(plan: PlanResult) -> list[str]:
     """`  key = value`, the value as JSON (true, 0, "text", ["a"], {"k": 1}); secrets masked."""
     return [
         f"  {key} = "
-        + (MASK if is_secret(plan, key) else json.dumps(value, ensure_ascii=False, sort_keys=True))
-        for key, value in config_values(plan).items()
+        + (
+            MASK
+            if is_secret(plan, key)
+            else json.dumps(typed(plan, key), ensure_ascii=False, sort_keys=True)
+        )
+        for key in sorted(plan.stack.values)
     ]
