@@ -331,7 +331,7 @@ def build_target(args: argparse.Namespace) -> Target:
         iam_id=iam_id, immuta=immuta, immuta_sync_problem=sync_problem,
         search_filter=config.get(schema.full("queryEngineSearchFilter")) or None,
         simple_bind_dn=simple_dn,
-        database=config.get(schema.full("queryEngineDatabase")) or "immuta",
+        database=_setting(config, "queryEngineDatabase"),
         ldap_ca=args.ldap_ca, probe_login=args.probe_login, probe_password=probe_password,
         query_engine_host=args.query_engine_host, query_engine_port=args.query_engine_port,
         query_engine_ca=args.query_engine_ca, timeout=args.timeout, okta=okta,

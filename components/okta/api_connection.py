@@ -121,6 +121,20 @@ def _credentials(config: ConfigSource) -> OAuthCredentials | None:
     return OAuthCredentials(client_id=client_id, key_id=key_id, private_key=key, scopes=scopes)
 
 
+def okta_api_url(config: ConfigSource, base_url: str | None = None) -> str:
+    """`https://<okta:orgName>.<okta:baseUrl>`, or `base_url` when given; OktaConfigError
+    naming the key when either cannot be used."""
+    if base_url:
+        return _checked_url(base_url)
+    org = str(config.get(ORG_NAME_KEY) or "")
+    domain = str(config.get(BASE_URL_KEY) or "") or DEFAULT_DOMAIN
+    if not _ORG_RE.fullmatch(org):
+        raise OktaConfigError(f"{ORG_NAME_KEY} must be the org's subdomain (got {json.dumps(org)})")
+    if not _DOMAIN_RE.fullmatch(domain):
+        raise OktaConfigError(f"{BASE_URL_KEY} must be a domain like okta.com ({domain!r})")
+    return f"https://{org}.{domain}"
+
+
 def okta_connection_from_config(
     config: ConfigSource, *, base_url: str | None = None, timeout: float
 ) -> OktaConnection | None:
@@ -134,18 +148,7 @@ def okta_connection_from_config(
     credentials = None if token else _credentials(config)
     if not token and credentials is None:
         return None
-    if base_url:
-        url = _checked_url(base_url)
-    else:
-        org = str(config.get(ORG_NAME_KEY) or "")
-        domain = str(config.get(BASE_URL_KEY) or "") or DEFAULT_DOMAIN
-        if not _ORG_RE.fullmatch(org):
-            raise OktaConfigError(
-                f"{ORG_NAME_KEY} must be the org's subdomain (got {json.dumps(org)})"
-            )
-        if not _DOMAIN_RE.fullmatch(domain):
-            raise OktaConfigError(f"{BASE_URL_KEY} must be a domain like okta.com ({domain!r})")
-        url = f"https://{org}.{domain}"
+    url = okta_api_url(config, base_url)
     if credentials is None:
         return OktaConnection(base_url=url, api_token=token, timeout=timeout)
     try:
