@@ -194,8 +194,11 @@ SYNC_FIX = (
 
 def check_immuta(t: Target) -> Check:
     """`GET /bim/iam` (described: id, displayName, type, oauth; no version and no sync status)."""
+    if not t.iam_id:  # a stack deployed before the output existed
+        name = "Immuta lists the stack's IAM"
+        return Check(5, name, "skip", "the stack has no output immutaIamId: run `pulumi up`")
     name = f'Immuta lists the IAM "{t.iam_id}"'
-    if t.immuta is None or not t.iam_id:
+    if t.immuta is None:
         return Check(5, name, "skip", "no Immuta URL and API key (immutaUrl, IMMUTA_API_KEY)")
     try:
         with ImmutaClient(t.immuta) as client:
